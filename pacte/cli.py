@@ -1,0 +1,168 @@
+"""The ``pacte`` command for operators: demo, serve, manage, provider create."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+DEMO_LOGINS = """
+Pacte demo — http://{host}:{port}/   (password for every account: demo-pacte-2026)
+  admin@demo.pacte.test          provider admin
+  manager@demo.pacte.test        provider manager
+  tech@demo.pacte.test           technician
+  manager@lyon.demo.pacte.test   client manager (Lyon accounting firm)
+  user@lyon.demo.pacte.test      client user (Lyon accounting firm)
+  manager@metz.demo.pacte.test   client manager (Metz industrial SME)
+"""
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacte.config.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str, **options: Any) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+def cmd_manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pacte.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["pacte manage", *argv])
+    return 0
+
+
+def _gunicorn(host: str, port: int, workers: int) -> int:
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "pacte.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+    ]
+    return subprocess.call(args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Migrate the embedded database, load the demo story once, and serve it on plain http."""
+    os.environ.setdefault("PACTE_HTTPS", "0")
+    os.environ.setdefault("PACTE_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    os.environ["PACTE_DEMO"] = "1"
+    _setup_django()
+    from django.conf import settings
+
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    _manage("migrate", "--no-input", verbosity=0)
+    _manage("load_demo", "--if-empty")
+    _manage("compile_translations", verbosity=0)
+    _manage("collectstatic", "--no-input", verbosity=0)
+    if args.no_serve:
+        return 0
+    print(DEMO_LOGINS.format(host=args.host, port=args.port), flush=True)
+    return _gunicorn(args.host, args.port, args.workers)
+
+
+def production_problems() -> list[str]:
+    """Why ``pacte serve`` refuses to start, if it does."""
+    from django.conf import settings
+
+    problems = []
+    if settings.SECRET_KEY == settings.DEMO_SECRET_KEY or len(settings.SECRET_KEY) < 50:
+        problems.append("PACTE_SECRET_KEY must be set to a random value of at least 50 characters.")
+    if settings.DEBUG:
+        problems.append("PACTE_DEBUG must be off in production.")
+    return problems
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    problems = production_problems()
+    if problems:
+        for problem in problems:
+            print(f"pacte serve: {problem}", file=sys.stderr)
+        return 2
+    if not args.skip_migrate:
+        _manage("migrate", "--no-input", verbosity=0)
+    _manage("compile_translations", verbosity=0)
+    _manage("collectstatic", "--no-input", verbosity=0)
+    return _gunicorn(args.host, args.port, args.workers)
+
+
+def cmd_provider_create(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from pacte.accounts.models import User
+    from pacte.tenancy.models import Role
+    from pacte.tenancy.services import membership_bootstrap, provider_create
+
+    try:
+        with transaction.atomic():
+            provider = provider_create(name=args.name, siren=args.siren or "")
+            user = User.objects.filter(email__iexact=args.admin_email).first()
+            if user is None:
+                user = User.objects.create_user(args.admin_email, args.admin_password or None)
+            membership_bootstrap(user=user, provider=provider, role=Role.PROVIDER_ADMIN)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            print(f"pacte provider create: {field}: {' '.join(messages)}", file=sys.stderr)
+        return 2
+    print(f"Provider {provider.pk} “{provider.name}” created; admin: {user.email}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["manage"]:
+        return cmd_manage(argv[1:])
+    parser = argparse.ArgumentParser(prog="pacte", description="Pacte: IT assistance contracts run end to end.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="set up the embedded demo and serve it on http://127.0.0.1:8000")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--workers", type=int, default=2)
+    demo.add_argument("--no-serve", action="store_true", help="prepare the demo and exit")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve Pacte with production settings (gunicorn + whitenoise)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=3)
+    serve.add_argument("--skip-migrate", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("manage", help="Django management commands: pacte manage <command> …")
+
+    provider = sub.add_parser("provider", help="manage providers (tenants)")
+    provider_sub = provider.add_subparsers(dest="provider_command", required=True)
+    create = provider_sub.add_parser("create", help="create a provider and its first admin")
+    create.add_argument("name")
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-password", default="", help="omit to send a password-reset link later")
+    create.add_argument("--siren", default="")
+    create.set_defaults(func=cmd_provider_create)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,99 @@
+"""The one NinjaAPI: ``/api/v1/``, token auth, JSON errors ``{"detail", "errors"}`` everywhere."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from pacte.core.api import TokenAuth, error_body
+from pacte.core.errors import ConflictError
+
+logger = logging.getLogger("pacte.api")
+
+api = NinjaAPI(
+    title="Pacte API",
+    version="1",
+    description=(
+        "Pacte's REST API. Authenticate with `Authorization: Bearer <token>` (a token acts as one membership "
+        "and sees exactly what that membership sees). Lists paginate with `limit` and an opaque `cursor`. "
+        'Errors are `{"detail": …, "errors": [{"field": …, "message": …}]}`.'
+    ),
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        errors.append({"field": ".".join(location) or "__all__", "message": str(error.get("msg", "Invalid value."))})
+    return api.create_response(request, error_body("Validation failed.", errors), status=422)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_domain_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    errors: list[dict[str, str]] = []
+    if hasattr(exc, "error_dict"):
+        for field, field_errors in exc.message_dict.items():
+            for message in field_errors:
+                errors.append({"field": field if field != "__all__" else "__all__", "message": message})
+    else:
+        errors = [{"field": "__all__", "message": message} for message in exc.messages]
+    return api.create_response(request, error_body("Validation failed.", errors), status=422)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, error_body("Not found."), status=404)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_missing(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, error_body("Not found."), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, error_body("Your role does not allow this action."), status=403)
+
+
+@api.exception_handler(ConflictError)
+def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
+    return api.create_response(request, error_body(exc.message), status=409)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    response = api.create_response(request, error_body("Authentication required."), status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc.message)), status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error on %s %s", request.method, request.path)
+    return api.create_response(request, error_body("Internal error."), status=500)
+
+
+def _register_routers(target: Any) -> None:
+    from pacte.tenancy.api import router as tenancy_router
+
+    target.add_router("/", tenancy_router)
+
+
+_register_routers(api)

@@ -1,0 +1,81 @@
+"""Pieces every API router uses: token auth, error schema, keyset pagination."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Generic, TypeVar
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from pacte.tenancy.models import Membership
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer pacte_…`` → the token's membership becomes ``request.actor``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        from pacte.accounts.services import api_token_authenticate
+
+        membership = api_token_authenticate(secret=token)
+        if membership is not None:
+            request.actor = membership  # type: ignore[attr-defined]
+        return membership
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+#: Responses every authenticated operation may give besides its success.
+ERRORS: dict[int, type[Schema]] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: ErrorOut}
+
+ItemT = TypeVar("ItemT")
+
+
+class Page(Schema, Generic[ItemT]):
+    items: list[ItemT]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` to get the next page; null on the last page.")
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": last_id}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        after = data["after"]
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise ValueError
+        return after
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise HttpError(400, "Invalid cursor.") from error
+
+
+def paginate(queryset: QuerySet[Any], *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Keyset pagination on the primary key: stable under inserts, O(limit) per page."""
+    queryset = queryset.order_by("pk")
+    if cursor:
+        queryset = queryset.filter(pk__gt=decode_cursor(cursor))
+    rows = list(queryset[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if has_more and rows else None}

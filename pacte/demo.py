@@ -1,0 +1,149 @@
+"""The demo story: one provider, three clients, the six demo accounts.
+
+Dates are relative to ``today`` and deterministic for a given day. Later issues add their chapters
+(contracts, tickets, interventions, invoices) here, so the demo stays one coherent story.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from pacte.accounts.models import User
+from pacte.tenancy.models import Client, Provider, Role
+from pacte.tenancy.services import membership_bootstrap
+
+DEMO_PASSWORD = "demo-pacte-2026"
+PROVIDER_NAME = "Pacte Démo Informatique"
+
+DEMO_ACCOUNTS = [
+    # (email, full name, role, client key or None)
+    ("admin@demo.pacte.test", "Alice Administratrice", Role.PROVIDER_ADMIN, None),
+    ("manager@demo.pacte.test", "Marc Gérant", Role.PROVIDER_MANAGER, None),
+    ("tech@demo.pacte.test", "Théo Technicien", Role.TECHNICIAN, None),
+    ("manager@lyon.demo.pacte.test", "Claire Durand", Role.CLIENT_MANAGER, "lyon"),
+    ("user@lyon.demo.pacte.test", "Julien Morel", Role.CLIENT_USER, "lyon"),
+    ("manager@metz.demo.pacte.test", "Sophie Keller", Role.CLIENT_MANAGER, "metz"),
+]
+
+
+def demo_is_loaded() -> bool:
+    return Provider.objects.filter(name=PROVIDER_NAME).exists()
+
+
+@transaction.atomic
+def load_demo(*, today: datetime.date) -> Provider:
+    """Create the demo data (call on an empty database; ``--if-empty`` guards the command)."""
+    from pacte.tenancy.services import provider_create
+
+    provider = provider_create(
+        name=PROVIDER_NAME,
+        legal_name="Pacte Démo Informatique SAS",
+        legal_form="SAS",
+        share_capital="20000.00",
+        rcs_city="Lyon",
+        siren="812345676",
+        siret="81234567600017",
+        vat_number="FR19812345676",
+        address="12 rue de la République",
+        postal_code="69002",
+        city="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPPXXX",
+        einvoicing_address="0225:812345676",
+    )
+    clients = _clients(provider)
+    _accounts(provider, clients)
+    return provider
+
+
+def _client(provider: Provider, **fields: object) -> Client:
+    client = Client(provider=provider, **fields)
+    client.full_clean()
+    client.save()
+    return client
+
+
+def _clients(provider: Provider) -> dict[str, Client]:
+    lyon = _client(
+        provider,
+        name="Cabinet Rhône Expertise Comptable",
+        siren="523456788",
+        siret="52345678800018",
+        vat_number="FR31523456788",
+        address="45 quai Perrache",
+        postal_code="69002",
+        city="Lyon",
+        notes="Cabinet d'expertise comptable, 25 salariés. Pic d'activité de janvier à mai (liasses fiscales).",
+    )
+    metz = _client(
+        provider,
+        name="Mosellane de Mécanique Industrielle",
+        siren="798765434",
+        siret="79876543400013",
+        vat_number="FR69798765434",
+        address="3 rue des Forges",
+        postal_code="57000",
+        city="Metz",
+        holiday_subdivision="57",
+        notes="PME industrielle, atelier en 2×8. Jours fériés d'Alsace-Moselle (Vendredi saint, 26 décembre).",
+    )
+    association = _client(
+        provider,
+        name="Association Les Amis du Vieux Lyon",
+        is_professional=False,
+        address="8 place du Change",
+        postal_code="69005",
+        city="Lyon",
+        notes="Association loi 1901 : client non professionnel (rappel de reconduction tacite obligatoire).",
+    )
+    from pacte.tenancy.models import Contact, Site
+
+    for client, sites in (
+        (lyon, [("Siège — Perrache", "45 quai Perrache", "69002", "Lyon")]),
+        (
+            metz,
+            [
+                ("Usine de Metz", "3 rue des Forges", "57000", "Metz"),
+                ("Dépôt de Woippy", "12 rue de l'Industrie", "57140", "Woippy"),
+            ],
+        ),
+        (association, [("Local associatif", "8 place du Change", "69005", "Lyon")]),
+    ):
+        for name, address, postal_code, city in sites:
+            site = Site(
+                provider=provider, client=client, name=name, address=address, postal_code=postal_code, city=city
+            )
+            site.full_clean()
+            site.save()
+    extra_contacts = [
+        (lyon, "Paul", "Girard", "p.girard@rhone-expertise.test", "Expert-comptable associé"),
+        (metz, "Karim", "Benali", "k.benali@mosellane-meca.test", "Responsable de production"),
+        (association, "Hélène", "Martin", "presidence@amis-vieux-lyon.test", "Présidente"),
+    ]
+    for client, first, last, email, title in extra_contacts:
+        Contact.objects.create(
+            provider=provider, client=client, first_name=first, last_name=last, email=email, job_title=title
+        )
+    return {"lyon": lyon, "metz": metz, "association": association}
+
+
+def _accounts(provider: Provider, clients: dict[str, Client]) -> None:
+    from pacte.tenancy.models import Contact
+
+    for email, full_name, role, client_key in DEMO_ACCOUNTS:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+        client = clients[client_key] if client_key else None
+        membership_bootstrap(user=user, provider=provider, role=role, client=client)
+        if client is not None:
+            first, _space, last = full_name.partition(" ")
+            Contact.objects.create(
+                provider=provider,
+                client=client,
+                first_name=first,
+                last_name=last,
+                email=email,
+                job_title="Dirigeant" if role == Role.CLIENT_MANAGER else "Collaborateur",
+                user=user,
+            )

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from pacte.tenancy.permissions import can_manage_clients, can_view_memberships
+
+
+def actor(request: HttpRequest) -> dict[str, Any]:
+    """Navigation flags for the base layout."""
+    current = getattr(request, "actor", None)
+    if current is None:
+        return {"actor": None}
+    return {
+        "actor": current,
+        "nav": {
+            "provider_side": current.is_provider_side,
+            "client_side": current.is_client_side,
+            "manage_clients": can_manage_clients(current),
+            "users": can_view_memberships(current),
+        },
+    }

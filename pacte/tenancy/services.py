@@ -1,0 +1,353 @@
+"""Every write to tenancy data: validated, atomic, audited."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pacte.accounts.models import User
+from pacte.audit.services import audit_record, changed, snapshot
+from pacte.core.services import apply_fields, ensure_not_archived
+from pacte.core.text import compact_identifier
+from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
+from pacte.tenancy.permissions import (
+    assignable_roles,
+    can_manage_client_records,
+    can_manage_clients,
+    can_manage_memberships,
+    require,
+)
+
+CLIENT_FIELDS = (
+    "name",
+    "siren",
+    "siret",
+    "vat_number",
+    "is_professional",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "time_zone",
+    "holiday_subdivision",
+    "notes",
+)
+SITE_FIELDS = ("name", "address", "postal_code", "city", "country", "time_zone", "holiday_subdivision")
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "site")
+IDENTIFIER_FIELDS = ("siren", "siret", "vat_number")
+
+
+def _normalise_identifiers(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(data)
+    for name in IDENTIFIER_FIELDS:
+        if name in cleaned:
+            cleaned[name] = compact_identifier(cleaned[name])
+    return cleaned
+
+
+def _check_client_unique_siren(client: Client) -> None:
+    if not client.siren:
+        return
+    duplicates = Client.objects.filter(provider_id=client.provider_id, siren=client.siren).exclude(pk=client.pk)
+    if duplicates.exists():
+        raise ValidationError({"siren": _("A client with this SIREN already exists.")})
+
+
+def _save_client(client: Client) -> None:
+    _check_client_unique_siren(client)
+    client.full_clean()
+    try:
+        with transaction.atomic():
+            client.save()
+    except IntegrityError as error:  # a concurrent insert of the same SIREN
+        raise ValidationError({"siren": _("A client with this SIREN already exists.")}) from error
+
+
+# Providers ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def provider_create(*, name: str, **fields: Any) -> Provider:
+    """Create a tenant (operators only: CLI and admin; no actor)."""
+    provider = Provider(name=name)
+    apply_fields(provider, _normalise_identifiers(fields), [f.name for f in Provider._meta.concrete_fields])
+    provider.full_clean()
+    provider.save()
+    audit_record(actor=None, action="provider.create", instance=provider, provider=provider, after=snapshot(provider))
+    return provider
+
+
+# Clients -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_create(*, actor: Membership, **fields: Any) -> Client:
+    require(can_manage_clients(actor))
+    client = Client(provider_id=actor.provider_id)
+    apply_fields(client, _normalise_identifiers(fields), CLIENT_FIELDS)
+    _save_client(client)
+    audit_record(actor=actor, action="client.create", instance=client, provider=actor.provider, after=snapshot(client))
+    return client
+
+
+@transaction.atomic
+def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client:
+    require(can_manage_clients(actor))
+    client = Client.objects.select_for_update().get(pk=client.pk, provider_id=actor.provider_id)
+    ensure_not_archived(client)
+    before = snapshot(client)
+    apply_fields(client, _normalise_identifiers(fields), CLIENT_FIELDS)
+    _save_client(client)
+    old, new = changed(before, snapshot(client))
+    if new:
+        audit_record(
+            actor=actor, action="client.update", instance=client, provider=actor.provider, before=old, after=new
+        )
+    return client
+
+
+@transaction.atomic
+def client_archive(*, actor: Membership, client: Client) -> Client:
+    require(can_manage_clients(actor))
+    client = Client.objects.select_for_update().get(pk=client.pk, provider_id=actor.provider_id)
+    if client.archived_at is None:
+        client.archived_at = timezone.now()
+        client.save(update_fields=["archived_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="client.archive",
+            instance=client,
+            provider=actor.provider,
+            after={"archived_at": client.archived_at.isoformat()},
+        )
+    return client
+
+
+# Sites -------------------------------------------------------------------------------------------
+
+
+def _check_site_name(site: Site) -> None:
+    if Site.objects.filter(client_id=site.client_id, name=site.name).exclude(pk=site.pk).exists():
+        raise ValidationError({"name": _("This client already has a site with this name.")})
+
+
+@transaction.atomic
+def site_create(*, actor: Membership, client: Client, **fields: Any) -> Site:
+    require(can_manage_client_records(actor, client))
+    ensure_not_archived(client)
+    site = Site(provider_id=actor.provider_id, client=client)
+    apply_fields(site, fields, SITE_FIELDS)
+    _check_site_name(site)
+    site.full_clean()
+    site.save()
+    audit_record(actor=actor, action="site.create", instance=site, provider=actor.provider, after=snapshot(site))
+    return site
+
+
+@transaction.atomic
+def site_update(*, actor: Membership, site: Site, **fields: Any) -> Site:
+    require(can_manage_client_records(actor, site.client))
+    site = Site.objects.select_for_update().get(pk=site.pk, provider_id=actor.provider_id)
+    ensure_not_archived(site)
+    before = snapshot(site)
+    apply_fields(site, fields, SITE_FIELDS)
+    _check_site_name(site)
+    site.full_clean()
+    site.save()
+    old, new = changed(before, snapshot(site))
+    if new:
+        audit_record(actor=actor, action="site.update", instance=site, provider=actor.provider, before=old, after=new)
+    return site
+
+
+@transaction.atomic
+def site_archive(*, actor: Membership, site: Site) -> Site:
+    require(can_manage_client_records(actor, site.client))
+    if site.archived_at is None:
+        site.archived_at = timezone.now()
+        site.save(update_fields=["archived_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="site.archive",
+            instance=site,
+            provider=actor.provider,
+            after={"archived_at": site.archived_at.isoformat()},
+        )
+    return site
+
+
+# Contacts ----------------------------------------------------------------------------------------
+
+
+def _check_contact_site(contact: Contact) -> None:
+    site = contact.site
+    if site is not None and (site.client_id != contact.client_id or site.provider_id != contact.provider_id):
+        raise ValidationError({"site": _("This site belongs to another client.")})
+
+
+@transaction.atomic
+def contact_create(*, actor: Membership, client: Client, **fields: Any) -> Contact:
+    require(can_manage_client_records(actor, client))
+    ensure_not_archived(client)
+    contact = Contact(provider_id=actor.provider_id, client=client)
+    apply_fields(contact, fields, CONTACT_FIELDS)
+    _check_contact_site(contact)
+    contact.full_clean()
+    contact.save()
+    audit_record(
+        actor=actor, action="contact.create", instance=contact, provider=actor.provider, after=snapshot(contact)
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, actor: Membership, contact: Contact, **fields: Any) -> Contact:
+    require(can_manage_client_records(actor, contact.client))
+    contact = Contact.objects.select_for_update().get(pk=contact.pk, provider_id=actor.provider_id)
+    ensure_not_archived(contact)
+    before = snapshot(contact)
+    apply_fields(contact, fields, CONTACT_FIELDS)
+    _check_contact_site(contact)
+    contact.full_clean()
+    contact.save()
+    old, new = changed(before, snapshot(contact))
+    if new:
+        audit_record(
+            actor=actor, action="contact.update", instance=contact, provider=actor.provider, before=old, after=new
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_archive(*, actor: Membership, contact: Contact) -> Contact:
+    require(can_manage_client_records(actor, contact.client))
+    if contact.archived_at is None:
+        contact.archived_at = timezone.now()
+        contact.save(update_fields=["archived_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="contact.archive",
+            instance=contact,
+            provider=actor.provider,
+            after={"archived_at": contact.archived_at.isoformat()},
+        )
+    return contact
+
+
+# Memberships -------------------------------------------------------------------------------------
+
+
+def _check_role(actor: Membership, role: str, client: Client | None) -> None:
+    if role not in assignable_roles(actor):
+        raise ValidationError({"role": _("You may not give this role.")})
+    if actor.role == Role.CLIENT_MANAGER and (client is None or client.pk != actor.client_id):
+        raise ValidationError({"client": _("You may only add users to your own company.")})
+    if client is not None and client.provider_id != actor.provider_id:
+        raise ValidationError({"client": _("Unknown client.")})
+
+
+def _user_for_email(email: str, full_name: str) -> User:
+    email = email.strip().lower()
+    user_model = get_user_model()
+    user = user_model.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User(email=email, full_name=full_name)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    assert isinstance(user, User)
+    return user
+
+
+@transaction.atomic
+def membership_create(
+    *, actor: Membership, email: str, role: str, client: Client | None = None, full_name: str = ""
+) -> Membership:
+    """Give a person (found or created by e-mail) a role; new users set their password by e-mail."""
+    require(can_manage_memberships(actor))
+    if actor.role == Role.CLIENT_MANAGER and client is None:
+        client = actor.client
+    _check_role(actor, role, client)
+    if not email or "@" not in email:
+        raise ValidationError({"email": _("Enter a valid e-mail address.")})
+    user = _user_for_email(email, full_name)
+    membership = Membership(user=user, provider_id=actor.provider_id, client=client, role=role)
+    membership.full_clean(validate_constraints=False)
+    existing = Membership.objects.filter(user=user, provider_id=actor.provider_id, client=client)
+    if existing.exists():
+        raise ValidationError({"email": _("This person already has a role here.")})
+    membership.save()
+    audit_record(
+        actor=actor,
+        action="membership.create",
+        instance=membership,
+        provider=actor.provider,
+        after=snapshot(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, actor: Membership, membership: Membership, role: str) -> Membership:
+    require(can_manage_memberships(actor))
+    if membership.pk == actor.pk:
+        raise ValidationError({"role": _("You cannot change your own role.")})
+    _check_role(actor, role, membership.client)
+    from pacte.tenancy.models import CLIENT_ROLES, PROVIDER_ROLES
+
+    same_side = (role in CLIENT_ROLES) == (membership.role in CLIENT_ROLES) or (
+        role in PROVIDER_ROLES and membership.role in PROVIDER_ROLES
+    )
+    if not same_side:
+        raise ValidationError({"role": _("A provider role cannot become a client role; create a new membership.")})
+    before = snapshot(membership)
+    membership.role = role
+    membership.full_clean(validate_constraints=False)
+    membership.save()
+    old, new = changed(before, snapshot(membership))
+    if new:
+        audit_record(
+            actor=actor, action="membership.update", instance=membership, provider=actor.provider, before=old, after=new
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_archive(*, actor: Membership, membership: Membership) -> Membership:
+    """Deactivate a membership (the person keeps other roles); its API tokens stop working."""
+    require(can_manage_memberships(actor))
+    if membership.pk == actor.pk:
+        raise ValidationError({"detail": _("You cannot deactivate your own access.")})
+    if membership.is_active:
+        membership.is_active = False
+        membership.save(update_fields=["is_active", "updated_at"])
+        membership.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="membership.archive",
+            instance=membership,
+            provider=actor.provider,
+            after={"is_active": False},
+        )
+    return membership
+
+
+def membership_bootstrap(*, user: User, provider: Provider, role: str, client: Client | None = None) -> Membership:
+    """Operator path (CLI, demo): give a role without an acting membership."""
+    membership = Membership(user=user, provider=provider, client=client, role=role)
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        actor=None, action="membership.create", instance=membership, provider=provider, after=snapshot(membership)
+    )
+    return membership
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(18)

@@ -1,0 +1,15 @@
+import pytest
+from django.urls import reverse
+
+
+def test_login_page_is_french(client, db):
+    response = client.get(reverse("accounts:login"))
+    assert response.status_code == 200
+    assert "Connexion" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "technician"])
+def test_provider_roles_see_client_list(tenant, login, role):
+    response = login(tenant.member(role)).get(reverse("tenancy:client_list"))
+    assert response.status_code == 200
+    assert tenant.client.name in response.content.decode()
