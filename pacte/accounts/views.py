@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from pacte.accounts import services
-from pacte.accounts.forms import ApiTokenForm, ProfileForm
+from pacte.accounts.forms import ApiTokenForm, LoginForm, ProfileForm
 from pacte.accounts.models import ApiToken
 from pacte.core.views import ActorRequiredMixin
 from pacte.tenancy.middleware import SESSION_KEY
@@ -24,6 +24,7 @@ from pacte.tenancy.selectors import memberships_of_user
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -19,5 +20,9 @@ class Command(BaseCommand):
                 mo_path = po_path.with_suffix(".mo")
                 if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
                     continue
-                polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+                # Write next to the target, then rename: a process reading the catalogue meanwhile
+                # (a parallel test worker, a running server) never sees a half-written file.
+                partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}.tmp")
+                polib.pofile(str(po_path)).save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 self.stdout.write(f"compiled {mo_path}")

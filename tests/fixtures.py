@@ -1,0 +1,120 @@
+"""Shared fixtures (a pytest plugin loaded by the root conftest.py, so every app's tests get them): two tenants with every role, a logged-in client per role, API tokens."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client as HttpClient
+
+from pacte.tenancy.models import Client, Membership, Provider, Role, Site
+from tests.factories import ClientFactory, ContactFactory, MembershipFactory, ProviderFactory, SiteFactory
+
+REQUIRE_ALL = os.environ.get("PACTE_REQUIRE_ALL") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under PACTE_REQUIRE_ALL=1 (CI), a skipped test is a failure: nothing may silently not run."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"Skipped under PACTE_REQUIRE_ALL=1: {reason}"
+
+
+@dataclass
+class Tenant:
+    """A provider with one client (and a second client), a site, a contact and every role."""
+
+    provider: Provider
+    client: Client
+    other_client: Client
+    site: Site
+    admin: Membership
+    manager: Membership
+    technician: Membership
+    client_manager: Membership
+    client_user: Membership
+    other_client_manager: Membership
+
+    def member(self, role: str) -> Membership:
+        return getattr(self, role)
+
+
+def make_tenant(label: str) -> Tenant:
+    provider = ProviderFactory(name=f"Prestataire {label}")
+    client = ClientFactory(provider=provider, name=f"Client {label}")
+    other_client = ClientFactory(provider=provider, name=f"Autre client {label}")
+    site = SiteFactory(client=client, provider=provider)
+    ContactFactory(client=client, provider=provider)
+    ContactFactory(client=other_client, provider=provider)
+    SiteFactory(client=other_client, provider=provider)
+
+    def member(role: str, on: Client | None = None) -> Membership:
+        return MembershipFactory(provider=provider, client=on, role=role)
+
+    return Tenant(
+        provider=provider,
+        client=client,
+        other_client=other_client,
+        site=site,
+        admin=member(Role.PROVIDER_ADMIN),
+        manager=member(Role.PROVIDER_MANAGER),
+        technician=member(Role.TECHNICIAN),
+        client_manager=member(Role.CLIENT_MANAGER, client),
+        client_user=member(Role.CLIENT_USER, client),
+        other_client_manager=member(Role.CLIENT_MANAGER, other_client),
+    )
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant("A")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return make_tenant("B")
+
+
+@pytest.fixture
+def login():
+    """``login(membership)`` → a Django test client logged in and acting as that membership."""
+
+    def _login(membership: Membership) -> HttpClient:
+        http = HttpClient()
+        http.force_login(membership.user)
+        session = http.session
+        session["pacte_membership_id"] = membership.pk
+        session.save()
+        return http
+
+    return _login
+
+
+@pytest.fixture
+def api_token():
+    """``api_token(membership)`` → the secret of a fresh API token acting as that membership."""
+    from pacte.accounts.services import api_token_create
+
+    def _token(membership: Membership) -> str:
+        _token_row, secret = api_token_create(actor=membership, name="test")
+        return secret
+
+    return _token
+
+
+def pytest_configure(config):
+    """Compile the .po catalogues before any test runs (the .mo files are not committed).
+
+    Under xdist only the controller compiles (before it starts the workers), so workers never race
+    on the same .mo file; a plain run compiles in its only process.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    from django.core.management import call_command
+
+    call_command("compile_translations", verbosity=0)
