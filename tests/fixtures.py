@@ -1,4 +1,7 @@
-"""Shared fixtures (a pytest plugin loaded by the root conftest.py, so every app's tests get them): two tenants with every role, a logged-in client per role, API tokens."""
+"""Shared fixtures, loaded for the whole suite by the root conftest.py.
+
+Two tenants with every role, a logged-in client per role, API tokens; the CI skip-is-failure hook.
+"""
 
 from __future__ import annotations
 
