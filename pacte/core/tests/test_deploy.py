@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(args, **env):
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PACTE_")}
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("PACTE_") and key != "DATABASE_URL"
+    }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     environment.update(env)
     return subprocess.run(  # noqa: S603

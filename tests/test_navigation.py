@@ -1,0 +1,114 @@
+"""Each demo account logs in through the login form and sees the navigation of its role (French UI)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from pacte.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, PROVIDER_NAME, load_demo
+
+TODAY = datetime.date(2026, 3, 16)
+MAINNAV = re.compile(r'<ul class="mainnav">(.*?)</ul>', re.DOTALL)
+LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
+ACTING_AS = re.compile(r'<span class="muted" data-testid="acting-as">([^<]+)</span>')
+
+CLIENTS = ("Clients", "/clients/")
+USERS_AND_ROLES = ("Rôles et utilisateurs", "/users/")
+PORTAL_HOME = ("Accueil", "/portal/")
+MY_COMPANY = ("Mon entreprise", "/portal/company/")
+PORTAL_USERS = ("Utilisateurs", "/portal/users/")
+
+# email → (start page, navigation, role label · scope, "New client" button, pages the role may not open)
+EXPECTED = {
+    "admin@demo.pacte.test": (
+        "/clients/",
+        [CLIENTS, USERS_AND_ROLES],
+        f"Administrateur (prestataire) · {PROVIDER_NAME}",
+        True,
+        ["/portal/"],
+    ),
+    "manager@demo.pacte.test": (
+        "/clients/",
+        [CLIENTS],
+        f"Gérant (prestataire) · {PROVIDER_NAME}",
+        True,
+        ["/users/", "/portal/"],
+    ),
+    "tech@demo.pacte.test": (
+        "/clients/",
+        [CLIENTS],
+        f"Technicien · {PROVIDER_NAME}",
+        False,
+        ["/users/", "/clients/new/", "/portal/"],
+    ),
+    "manager@lyon.demo.pacte.test": (
+        "/portal/",
+        [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
+        "Responsable (client) · Cabinet Rhône Expertise Comptable",
+        None,
+        ["/clients/", "/users/"],
+    ),
+    "user@lyon.demo.pacte.test": (
+        "/portal/",
+        [PORTAL_HOME, MY_COMPANY],
+        "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
+        None,
+        ["/clients/", "/portal/users/"],
+    ),
+    "manager@metz.demo.pacte.test": (
+        "/portal/",
+        [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
+        "Responsable (client) · Mosellane de Mécanique Industrielle",
+        None,
+        ["/clients/", "/users/"],
+    ),
+}
+
+
+def test_every_demo_account_is_covered():
+    assert sorted(EXPECTED) == sorted(email for email, *_rest in DEMO_ACCOUNTS)
+
+
+def _navigation(html: str) -> list[tuple[str, str]]:
+    match = MAINNAV.search(html)
+    assert match, "no main navigation on the page"
+    return [(label.strip(), href) for href, label in LINK.findall(match.group(1))]
+
+
+@pytest.mark.parametrize("email", list(EXPECTED))
+def test_demo_account_logs_in_and_sees_its_navigation(db, email):
+    start, navigation, acting_as, new_client_button, refused = EXPECTED[email]
+    load_demo(today=TODAY)
+    http = HttpClient()
+    assert "<h1>Connexion</h1>" in http.get(reverse("accounts:login")).content.decode()
+
+    response = http.post(reverse("accounts:login"), {"username": email, "password": DEMO_PASSWORD}, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == start
+    html = response.content.decode()
+    assert _navigation(html) == navigation
+    assert ACTING_AS.search(html).group(1) == acting_as
+    assert "Se déconnecter" in html
+    if new_client_button is not None:
+        assert ('href="/clients/new/"' in html) is new_client_button
+        assert ("Nouveau client" in html) is new_client_button
+    else:
+        assert "Mon entreprise" in html
+    for _label, url in navigation:
+        assert http.get(url).status_code == 200, url
+    for path in refused:
+        assert http.get(path).status_code in (403, 404), path
+
+
+def test_wrong_password_keeps_the_user_out(db):
+    load_demo(today=TODAY)
+    http = HttpClient()
+    response = http.post(reverse("accounts:login"), {"username": "admin@demo.pacte.test", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "Adresse e-mail ou mot de passe incorrect." in response.content.decode()
+    assert http.get(reverse("tenancy:client_list")).status_code == 302
