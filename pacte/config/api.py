@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -82,6 +82,14 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, error_body(str(exc.message)), status=exc.status_code)
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """What Django itself answers 400 to (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``, …): a 400 here too."""
+    logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
+    detail = "The request body is too large." if isinstance(exc, RequestDataTooBig) else "Bad request."
+    return api.create_response(request, error_body(detail), status=400)
 
 
 @api.exception_handler(Exception)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import ConfigDict, field_validator
 
 from pacte.tenancy.models import Membership
 
@@ -26,6 +27,23 @@ class TokenAuth(HttpBearer):
         if membership is not None:
             request.actor = membership  # type: ignore[attr-defined]
         return membership
+
+
+class InputSchema(Schema):
+    """A request body: JSON types exactly as documented (no ``"1"`` for 1, no ``0`` for false), no unknown
+    fields (a misspelt field is a 422, not silently ignored).
+
+    Strings may not contain NUL characters: PostgreSQL cannot store them (422, not a 500).
+    """
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_character(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL characters are not allowed.")
+        return value
 
 
 class FieldError(Schema):

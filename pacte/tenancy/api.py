@@ -11,6 +11,7 @@ from ninja import Query, Router
 from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
 from pacte.tenancy import selectors, services
 from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy.permissions import can_view_memberships, require
 from pacte.tenancy.schemas import (
     ClientIn,
     ClientOut,
@@ -200,11 +201,15 @@ def _membership_out(membership: Membership) -> dict[str, Any]:
     }
 
 
+def _visible_membership(actor: Membership, membership_id: int) -> Membership:
+    """A role that may not see memberships gets 403 for any id (as on the list and the pages), not 404."""
+    require(can_view_memberships(actor))
+    return selectors.membership_get(actor=actor, pk=membership_id)
+
+
 @router.get("/memberships", response={200: Page[MembershipOut], **ERRORS}, summary="List memberships")
 def membership_list(request: HttpRequest, limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
     actor = _actor(request)
-    from pacte.tenancy.permissions import can_view_memberships, require
-
     require(can_view_memberships(actor))
     page = paginate(selectors.membership_list(actor=actor), limit=limit, cursor=cursor)
     page["items"] = [_membership_out(item) for item in page["items"]]
@@ -223,13 +228,13 @@ def membership_create(request: HttpRequest, payload: MembershipIn) -> tuple[int,
 
 @router.get("/memberships/{membership_id}", response={200: MembershipOut, **ERRORS}, summary="Get a membership")
 def membership_get(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    return _membership_out(selectors.membership_get(actor=_actor(request), pk=membership_id))
+    return _membership_out(_visible_membership(_actor(request), membership_id))
 
 
 @router.patch("/memberships/{membership_id}", response={200: MembershipOut, **WRITE_ERRORS}, summary="Change a role")
 def membership_update(request: HttpRequest, membership_id: int, payload: MembershipPatch) -> dict[str, Any]:
     actor = _actor(request)
-    membership = selectors.membership_get(actor=actor, pk=membership_id)
+    membership = _visible_membership(actor, membership_id)
     return _membership_out(services.membership_update(actor=actor, membership=membership, role=payload.role))
 
 
@@ -240,5 +245,5 @@ def membership_update(request: HttpRequest, membership_id: int, payload: Members
 )
 def membership_archive(request: HttpRequest, membership_id: int) -> dict[str, Any]:
     actor = _actor(request)
-    membership = selectors.membership_get(actor=actor, pk=membership_id)
+    membership = _visible_membership(actor, membership_id)
     return _membership_out(services.membership_archive(actor=actor, membership=membership))

@@ -5,6 +5,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+from pacte.core.api import InputSchema
+
 Subdivision = Literal["", "57", "6AE", "971", "972", "973", "974", "976", "BL", "MF", "PM", "NC", "PF", "WF"]
 RoleName = Literal["provider_admin", "provider_manager", "technician", "client_manager", "client_user"]
 
@@ -30,7 +32,7 @@ class ClientOut(Schema):
     updated_at: datetime
 
 
-class ClientIn(Schema):
+class ClientIn(InputSchema):
     name: str = Field(..., min_length=1, max_length=150)
     siren: str = Field("", max_length=9)
     siret: str = Field("", max_length=14)
@@ -45,7 +47,7 @@ class ClientIn(Schema):
     notes: str = Field("", max_length=5000)
 
 
-class ClientPatch(Schema):
+class ClientPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     siren: str | None = Field(None, max_length=9)
     siret: str | None = Field(None, max_length=14)
@@ -75,7 +77,7 @@ class SiteOut(Schema):
     archived_at: datetime | None
 
 
-class SiteIn(Schema):
+class SiteIn(InputSchema):
     client_id: int = Field(..., ge=1, le=2**62)
     name: str = Field(..., min_length=1, max_length=150)
     address: str = Field("", max_length=200)
@@ -86,7 +88,7 @@ class SiteIn(Schema):
     holiday_subdivision: Subdivision | None = None
 
 
-class SitePatch(Schema):
+class SitePatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=150)
     address: str | None = Field(None, max_length=200)
     postal_code: str | None = Field(None, max_length=10)
@@ -108,7 +110,7 @@ class ContactOut(Schema):
     archived_at: datetime | None
 
 
-class ContactIn(Schema):
+class ContactIn(InputSchema):
     client_id: int = Field(..., ge=1, le=2**62)
     site_id: int | None = Field(None, ge=1, le=2**62)
     first_name: str = Field("", max_length=100)
@@ -118,7 +120,7 @@ class ContactIn(Schema):
     job_title: str = Field("", max_length=100)
 
 
-class ContactPatch(Schema):
+class ContactPatch(InputSchema):
     site_id: int | None = Field(None, ge=1, le=2**62)
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, min_length=1, max_length=100)
@@ -136,12 +138,14 @@ class MembershipOut(Schema):
     is_active: bool
 
 
-class MembershipIn(Schema):
-    email: str = Field(..., min_length=3, max_length=254)
+class MembershipIn(InputSchema):
+    email: str = Field(
+        ..., min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", json_schema_extra={"format": "email"}
+    )
     full_name: str = Field("", max_length=150)
     role: RoleName
     client_id: int | None = Field(None, ge=1, le=2**62)
 
 
-class MembershipPatch(Schema):
+class MembershipPatch(InputSchema):
     role: RoleName

@@ -8,6 +8,11 @@ from django.shortcuts import get_object_or_404
 from pacte.tenancy.models import Client, Contact, Membership, Site
 
 
+def _search_term(search: str) -> str:
+    """A typed search term; NUL characters can match nothing stored (PostgreSQL rejects them outright)."""
+    return search.replace("\x00", "").strip()
+
+
 def client_list(*, actor: Membership, search: str = "", include_archived: bool = False) -> QuerySet[Client]:
     """Clients of the actor's provider; a client-side actor sees only its own company."""
     queryset = Client.objects.filter(provider_id=actor.provider_id)
@@ -15,8 +20,8 @@ def client_list(*, actor: Membership, search: str = "", include_archived: bool =
         queryset = queryset.filter(pk=actor.client_id or 0)
     if not include_archived:
         queryset = queryset.filter(archived_at__isnull=True)
-    if search:
-        term = search.strip()
+    term = _search_term(search)
+    if term:
         queryset = queryset.filter(
             Q(name__icontains=term) | Q(siren__startswith=term.replace(" ", "")) | Q(city__icontains=term)
         )
@@ -52,8 +57,8 @@ def contact_list(
         queryset = queryset.filter(client_id=client_id)
     if not include_archived:
         queryset = queryset.filter(archived_at__isnull=True)
-    if search:
-        term = search.strip()
+    term = _search_term(search)
+    if term:
         queryset = queryset.filter(
             Q(last_name__icontains=term) | Q(first_name__icontains=term) | Q(email__icontains=term)
         )

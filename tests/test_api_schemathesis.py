@@ -1,0 +1,320 @@
+"""Fuzzing the REST API against its own OpenAPI document (schemathesis, in process).
+
+The document is loaded from ``/api/v1/openapi.json`` through the project's WSGI application, and
+every operation is called with generated requests, valid and invalid (wrong types, missing or
+unknown fields, over-long strings, huge integers, NUL characters, malformed bodies…), with a real
+API token of a provider admin. Every response must be documented: no 5xx, a declared status code,
+content type and headers, a body matching the declared schema; invalid requests must be rejected;
+the operation must refuse a request without the token.
+
+Not checked: ``positive_data_acceptance`` (every schema-valid request accepted). The schema cannot
+say everything the domain checks (SIREN check digits, known time zones, unique names, a role that
+fits the client…), and those refusals are documented 422s.
+
+The fuzzing is random, so a bug found once is pinned by a plain test below (``test_edge_case``…).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import Client as HttpClient
+from django.urls import reverse
+from hypothesis import HealthCheck, settings
+
+from pacte.config.api import api
+from pacte.tenancy.models import Client, Contact, Membership, Site
+from tests.fixtures import Tenant
+
+EXAMPLES = 50
+
+
+class InProcessApp(WSGIHandler):
+    """The project's WSGI application, minus closing the database connection after each request.
+
+    A real server closes it (``CONN_MAX_AGE=0``); here the requests run inside the test's
+    transaction (pytest-django's ``db``), which must survive them, as with Django's test client.
+    """
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            response = super().__call__(environ, start_response)
+            body = b"".join(response)
+            response.close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return [body]
+
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", InProcessApp())
+# The token is a real one, sent by the test: schemathesis neither generates nor mutates it.
+schema.config.generation.update(max_examples=EXAMPLES, database="none", with_security_parameters=False)
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.negative_data_rejection,
+    schemathesis.checks.missing_required_header,
+    schemathesis.checks.unsupported_method,
+    schemathesis.checks.allow_header_conformance,
+    schemathesis.checks.ignored_auth,
+]
+
+
+@dataclass
+class Target:
+    """The caller's token and the rows that generated ids are aimed at."""
+
+    headers: dict[str, str]
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def target(tenant: Tenant, api_token) -> Target:
+    contact = Contact.objects.filter(client=tenant.client).first()
+    assert contact is not None
+    return Target(
+        headers={"Authorization": f"Bearer {api_token(tenant.admin)}"},
+        ids={
+            "client_id": tenant.client.pk,
+            "site_id": tenant.site.pk,  # a site of that client, so that a contact may point at it
+            "contact_id": contact.pk,
+            "membership_id": tenant.client_user.pk,
+        },
+    )
+
+
+def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
+    """Random ids almost never exist, so the services behind them would never run.
+
+    In valid (positive) cases, an id whose generated value is even becomes the id of a real row of
+    the caller's tenant; odd ones stay random (unknown ids: 404 in paths, 422 in bodies). Invalid
+    (negative) cases are sent as generated.
+    """
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    for container in (case.path_parameters, case.body):
+        if not isinstance(container, dict):
+            continue
+        for name, value in container.items():
+            if name in target.ids and isinstance(value, int) and value % 2 == 0:
+                container[name] = target.ids[name]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    # One tenant per operation (function-scoped fixtures), shared by its examples: intended.
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+def test_api_conforms_to_its_schema(case: schemathesis.Case, target: Target) -> None:
+    aim_at_real_rows(case, target)
+    case.call_and_validate(headers=target.headers, checks=CHECKS)
+
+
+def test_every_operation_is_fuzzed() -> None:
+    """The fuzzing above covers the whole API: nothing filtered out of the loaded document."""
+    document = api.get_openapi_schema()
+    expected = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    loaded = {(result.ok().method.upper(), result.ok().path) for result in schema.get_all_operations()}
+    assert loaded == expected
+    assert len(loaded) >= 20
+
+
+# What the fuzzing found once, pinned ---------------------------------------------------------------
+
+NUL = "\x00"
+WRITE_BODIES: dict[tuple[str, str], Any] = {
+    # A valid body per write operation with a body; "{…}" are ids of the tenant's rows.
+    ("POST", "/api/v1/clients"): {"name": "New client"},
+    ("PATCH", "/api/v1/clients/{client_id}"): {"city": "Nantes"},
+    ("POST", "/api/v1/sites"): {"client_id": "{client_id}", "name": "New site"},
+    ("PATCH", "/api/v1/sites/{site_id}"): {"city": "Nantes"},
+    ("POST", "/api/v1/contacts"): {"client_id": "{client_id}", "last_name": "Newcontact"},
+    ("PATCH", "/api/v1/contacts/{contact_id}"): {"phone": "0102030405"},
+    ("POST", "/api/v1/memberships"): {"email": "new@example.test", "role": "client_user", "client_id": "{client_id}"},
+    ("PATCH", "/api/v1/memberships/{membership_id}"): {"role": "client_manager"},
+}
+
+
+def _ids(tenant: Tenant) -> dict[str, int]:
+    contact = Contact.objects.filter(client=tenant.client).first()
+    assert contact is not None
+    return {
+        "client_id": tenant.client.pk,
+        "site_id": tenant.site.pk,
+        "contact_id": contact.pk,
+        "membership_id": tenant.client_user.pk,
+    }
+
+
+def _fill(value: Any, ids: dict[str, int]) -> Any:
+    if isinstance(value, dict):
+        return {key: _fill(item, ids) for key, item in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return ids[value[1:-1]]
+    return value
+
+
+def _body_operations() -> list[tuple[str, str, dict[str, Any]]]:
+    """Every operation with a JSON body, and that body's schema (resolved)."""
+    document = api.get_openapi_schema()
+    components = document["components"]["schemas"]
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+                found.append((method.upper(), path, components[ref]))
+    return found
+
+
+BODY_OPERATIONS = _body_operations()
+
+
+def _string_fields(body_schema: dict[str, Any]) -> list[str]:
+    def is_string(prop: dict[str, Any]) -> bool:
+        return prop.get("type") == "string" or any(alt.get("type") == "string" for alt in prop.get("anyOf", []))
+
+    return [name for name, prop in body_schema["properties"].items() if is_string(prop)]
+
+
+def _send(tenant: Tenant, token: str, method: str, path: str, body: bytes | str, **extra: Any) -> Any:
+    url = path.format(**_ids(tenant))
+    headers = {"Authorization": f"Bearer {token}"}
+    return HttpClient().generic(method, url, body, content_type="application/json", headers=headers, **extra)
+
+
+def _error_fields(response: Any) -> set[str]:
+    payload = response.json()
+    assert set(payload) == {"detail", "errors"}, payload
+    return {error["field"] for error in payload["errors"]}
+
+
+def _counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Client, Site, Contact, Membership))
+
+
+def test_write_bodies_cover_every_operation_with_a_body() -> None:
+    assert sorted(WRITE_BODIES) == sorted((method, path) for method, path, _schema in BODY_OPERATIONS)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "field"),
+    [(m, p, f) for m, p, body in BODY_OPERATIONS for f in _string_fields(body)],
+    ids=lambda value: str(value),
+)
+def test_nul_character_in_any_string_field_is_a_422(method, path, field, tenant, api_token) -> None:
+    """PostgreSQL cannot store NUL: it used to be a 500 there (and silently stored on SQLite)."""
+    token, before = api_token(tenant.admin), _counts()
+    body = {**_fill(WRITE_BODIES[(method, path)], _ids(tenant)), field: f"a{NUL}b"}
+    response = _send(tenant, token, method, path, json.dumps(body))
+    assert response.status_code == 422
+    assert field in _error_fields(response)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(WRITE_BODIES))
+def test_malformed_json_is_a_400(method, path, tenant, api_token) -> None:
+    token, before = api_token(tenant.admin), _counts()
+    for body in ('{"name": ', "{'name': 'x'}", "\ufffe", '{"name": "x"} trailing'):
+        response = _send(tenant, token, method, path, body)
+        assert response.status_code == 400, body
+        assert _error_fields(response) == set()
+    assert _counts() == before
+
+
+def test_a_body_over_the_upload_limit_is_a_400(tenant, api_token, settings) -> None:
+    """It used to escape as a 500 (Django's RequestDataTooBig)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = json.dumps({"name": "New client", "notes": "x" * 20_000})
+    response = _send(tenant, api_token(tenant.admin), "POST", "/api/v1/clients", body)
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body is too large.", "errors": []}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        # Strict JSON types: what the document says, not what could be coerced.
+        ("POST", "/api/v1/clients", {"name": "X", "is_professional": 0}, "is_professional"),
+        ("POST", "/api/v1/clients", {"name": 12}, "name"),
+        ("POST", "/api/v1/sites", {"client_id": "{client_id}", "name": "X", "country": 33}, "country"),
+        ("POST", "/api/v1/contacts", {"client_id": 1.5, "last_name": "X"}, "client_id"),
+        ("PATCH", "/api/v1/sites/{site_id}", {"holiday_subdivision": 57}, "holiday_subdivision"),
+        # Unknown fields: a misspelt field is refused, not silently ignored.
+        ("PATCH", "/api/v1/contacts/{contact_id}", {"phone_number": "0102030405"}, "phone_number"),
+        ("POST", "/api/v1/clients", {"name": "X", "siren_number": "732829320"}, "siren_number"),
+        # Huge integers and over-long strings.
+        ("POST", "/api/v1/sites", {"client_id": 10**30, "name": "X"}, "client_id"),
+        ("POST", "/api/v1/contacts", {"client_id": "{client_id}", "site_id": -(2**70), "last_name": "X"}, "site_id"),
+        ("POST", "/api/v1/clients", {"name": "X" * 151}, "name"),
+        ("PATCH", "/api/v1/clients/{client_id}", {"notes": "X" * 5001}, "notes"),
+        ("POST", "/api/v1/memberships", {"email": "not-an-e-mail", "role": "technician"}, "email"),
+    ],
+)
+def test_edge_case_is_a_422_on_its_field(method, path, body, field, tenant, api_token) -> None:
+    token, before = api_token(tenant.admin), _counts()
+    response = _send(tenant, token, method, path, json.dumps(_fill(body, _ids(tenant))))
+    assert response.status_code == 422
+    assert field in _error_fields(response)
+    assert _counts() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        (f"/api/v1/clients/{10**30}", 404),
+        (f"/api/v1/clients/{2**63}", 404),
+        ("/api/v1/clients/-1", 404),
+        ("/api/v1/clients/%00", 422),
+        (f"/api/v1/sites?client_id={2**63}", 422),
+        (f"/api/v1/clients?limit={10**40}", 422),
+        ("/api/v1/clients?cursor=%00", 400),
+        ("/api/v1/clients?cursor=eyJhZnRlciI6IDEuNX0", 400),  # {"after": 1.5}
+    ],
+)
+def test_edge_case_in_path_or_query(url, status, tenant, api_token) -> None:
+    response = HttpClient().get(url, headers={"Authorization": f"Bearer {api_token(tenant.admin)}"})
+    assert response.status_code == status
+    assert set(response.json()) == {"detail", "errors"}
+
+
+def test_nul_character_in_a_search_finds_what_the_search_without_it_finds(tenant, api_token, login) -> None:
+    """A search term with NUL used to be a 500 on PostgreSQL (API and back office)."""
+    headers = {"Authorization": f"Bearer {api_token(tenant.admin)}"}
+    contact = Contact.objects.filter(client=tenant.client).first()
+    assert contact is not None
+
+    def found(path: str, term: str) -> list[int]:
+        response = HttpClient().get(path, {"search": term}, headers=headers)
+        assert response.status_code == 200
+        return [item["id"] for item in response.json()["items"]]
+
+    name = tenant.client.name  # "Client A" (also matches "Autre client A")
+    assert tenant.client.pk in found("/api/v1/clients", name)
+    assert found("/api/v1/clients", f"{name[:3]}{NUL}{name[3:]}") == found("/api/v1/clients", name)
+    assert found("/api/v1/contacts", f"{NUL}{contact.last_name}") == [contact.pk]
+    assert found("/api/v1/clients", NUL) == found("/api/v1/clients", "")
+    response = login(tenant.admin).get(reverse("tenancy:client_list"), {"q": f"{name[:3]}{NUL}{name[3:]}"})
+    assert response.status_code == 200
+    listed = [client.pk for client in response.context["page"].object_list]
+    assert listed == list(
+        Client.objects.filter(provider=tenant.provider, name__icontains=name).values_list("pk", flat=True)
+    )
+    assert tenant.client.pk in listed

@@ -1,0 +1,1181 @@
+"""The tenant-isolation matrix: every URL pattern and every API operation, as every kind of actor.
+
+Routes are discovered from the URL conf (``get_resolver()``, walked recursively with namespaces) and
+from the OpenAPI document; each one must have an entry in ``PAGES`` / ``API`` below (or belong to
+the Django admin group), otherwise ``test_every_route_is_classified`` fails and so does every
+parametrized case of the new route. Each entry says, for each actor, what the response must be.
+
+Actors (A and B are two tenants built by ``make_tenant`` of ``tests/fixtures.py``, the builder of the
+``tenant`` / ``other_tenant`` fixtures):
+
+- ``anonymous``: nobody logged in / no token;
+- ``admin``, ``manager``, ``technician``: A's provider roles;
+- ``client_manager``, ``client_user``: roles at A's client (the owner of the objects in the URLs);
+- ``other_client_manager``: the manager of A's *other* client (same provider, another client);
+- ``other_admin``: B's provider admin (another tenant).
+
+Object ids in URLs are always A's objects (A's client, its site, contact, client-user membership).
+Besides the status, every case checks that:
+
+- no response shows data the actor may not see: A's and B's rows carry marker words
+  (``alpaga`` A's provider, ``quokka`` A's client, ``narval`` A's other client, ``bison``/``castor``/
+  ``dugong`` for B) and a response body must not contain the markers hidden from that actor;
+- nothing outside the actor's scope changed, even when the request succeeded;
+- a refused request (4xx or a redirect to a login page) and every GET changed nothing at all and
+  wrote no audit event; a successful write wrote the expected number of audit events.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Model
+from django.test import Client as HttpClient
+from django.test.client import ClientHandler
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from pacte.accounts.models import ApiToken, User
+from pacte.accounts.services import api_token_create
+from pacte.audit.models import AuditEvent
+from pacte.config.api import api
+from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
+from tests.factories import ClientFactory, ContactFactory, MembershipFactory, SiteFactory
+from tests.fixtures import Tenant, make_tenant
+
+# Actors ------------------------------------------------------------------------------------------
+
+ACTORS = (
+    "anonymous",
+    "admin",
+    "manager",
+    "technician",
+    "client_manager",
+    "client_user",
+    "other_client_manager",
+    "other_admin",
+)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "everyone": ACTORS,
+    "members": ACTORS[1:],
+    "provider": ("admin", "manager", "technician"),
+    "managers": ("admin", "manager"),
+    "client_side": ("client_manager", "client_user", "other_client_manager"),
+}
+
+# Marker words written into every row's names and e-mails (see ``world``), and who must never see them.
+A_PROVIDER, A_CLIENT, A_OTHER_CLIENT = "alpaga", "quokka", "narval"
+B_PROVIDER, B_CLIENT, B_OTHER_CLIENT = "bison", "castor", "dugong"
+B_ALL = (B_PROVIDER, B_CLIENT, B_OTHER_CLIENT)
+HIDDEN: dict[str, tuple[str, ...]] = {
+    "anonymous": (A_PROVIDER, A_CLIENT, A_OTHER_CLIENT, *B_ALL),
+    "admin": B_ALL,
+    "manager": B_ALL,
+    "technician": B_ALL,
+    "client_manager": (A_OTHER_CLIENT, *B_ALL),
+    "client_user": (A_OTHER_CLIENT, *B_ALL),
+    "other_client_manager": (A_CLIENT, *B_ALL),
+    "other_admin": (A_PROVIDER, A_CLIENT, A_OTHER_CLIENT),
+}
+
+
+# Expected outcomes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A 302 to ``target`` (a URL name; ``args`` are object keys). ``exact`` compares the whole path."""
+
+    target: str
+    args: tuple[str, ...] = ()
+    exact: bool = True
+    query: str = ""
+
+    def location(self, world: World) -> str:
+        return reverse(self.target, args=[world.ref(arg) for arg in self.args]) + self.query
+
+    def __str__(self) -> str:
+        return f"302→{self.target}"
+
+
+LOGIN = Redirect("accounts:login", query="?next=", exact=False)
+ADMIN_LOGIN = Redirect("admin:login", query="?next=", exact=False)
+Outcome = int | Redirect
+
+
+def expect(**outcomes: Outcome) -> dict[str, Outcome]:
+    """One outcome per actor, given by actor or by group (later keys override earlier ones)."""
+    result: dict[str, Outcome] = {}
+    for key, outcome in outcomes.items():
+        for actor in GROUPS.get(key, (key,)):
+            assert actor in ACTORS, f"unknown actor {actor!r}"
+            result[actor] = outcome
+    missing = [actor for actor in ACTORS if actor not in result]
+    assert not missing, f"no outcome for {missing}"
+    return result
+
+
+def is_refusal(outcome: Outcome) -> bool:
+    if isinstance(outcome, Redirect):
+        return outcome.target in ("accounts:login", "admin:login", "admin:index")
+    return outcome >= 400
+
+
+@dataclass(frozen=True)
+class Lit:
+    """A literal URL argument (not an object key)."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request shape: expected outcome per actor, request data, audit events on success."""
+
+    outcomes: dict[str, Outcome]
+    data: Callable[[World], dict[str, Any]] | None = None
+    #: Audit events a successful request records; 0: it must change no row at all. Required on every
+    #: write that may succeed (``test_every_write_declares_its_audit_events``).
+    audits: int | None = None
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    kwargs: dict[str, str | Lit] = field(default_factory=dict)
+    get: Call | None = None
+    post: Call | None = None
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    call: Call
+    path: dict[str, str] = field(default_factory=dict)
+
+
+def provider_page(**outcomes: Outcome) -> dict[str, Outcome]:
+    """A back-office page: anonymous → login, client-side roles → 404 (the page does not exist for them)."""
+    return expect(anonymous=LOGIN, client_side=404, **outcomes)
+
+
+def portal_page(**outcomes: Outcome) -> dict[str, Outcome]:
+    """A portal page: anonymous → login, provider-side roles (A's and B's) → 404."""
+    return expect(anonymous=LOGIN, provider=404, other_admin=404, **outcomes)
+
+
+def logged_in(**outcomes: Outcome) -> dict[str, Outcome]:
+    return expect(anonymous=LOGIN, **outcomes)
+
+
+# Request data (never containing marker words) ----------------------------------------------------
+
+NEW_EMAIL = "new.person@example.test"
+
+
+def client_form(world: World) -> dict[str, Any]:
+    return {"name": "Renamed client", "country": "FR", "time_zone": "Europe/Paris", "is_professional": "on"}
+
+
+def site_form(world: World) -> dict[str, Any]:
+    return {"name": "New site name", "country": "FR"}
+
+
+def contact_form(world: World) -> dict[str, Any]:
+    return {"last_name": "Newcontact", "email": "new.contact@example.test"}
+
+
+def membership_form_portal(world: World) -> dict[str, Any]:
+    return {"email": NEW_EMAIL, "role": Role.CLIENT_USER}
+
+
+def membership_form(world: World) -> dict[str, Any]:
+    return {"email": NEW_EMAIL, "role": Role.CLIENT_USER, "client": world.a.client.pk}
+
+
+def role_form(world: World) -> dict[str, Any]:
+    return {"role": Role.CLIENT_MANAGER}
+
+
+# The page registry -------------------------------------------------------------------------------
+
+PAGES: dict[str, PageSpec] = {
+    # Public and account pages
+    "home": PageSpec(
+        get=Call(
+            expect(
+                anonymous=Redirect("accounts:login"),
+                provider=Redirect("tenancy:client_list"),
+                other_admin=Redirect("tenancy:client_list"),
+                client_side=Redirect("portal:home"),
+            )
+        ),
+        post=Call(
+            expect(
+                anonymous=Redirect("accounts:login"),
+                provider=Redirect("tenancy:client_list"),
+                other_admin=Redirect("tenancy:client_list"),
+                client_side=Redirect("portal:home"),
+            ),
+            audits=0,
+        ),
+    ),
+    "set_language": PageSpec(
+        get=Call(expect(everyone=Redirect("home"))),
+        post=Call(expect(everyone=Redirect("home")), data=lambda world: {"language": "en"}, audits=0),
+    ),
+    "accounts:login": PageSpec(
+        get=Call(expect(anonymous=200, members=Redirect("home"))),
+        post=Call(
+            expect(anonymous=200, members=Redirect("home")),
+            data=lambda world: {"username": "nobody@example.test", "password": "wrong"},
+            audits=0,
+        ),
+    ),
+    "accounts:logout": PageSpec(
+        get=Call(expect(everyone=405)),
+        post=Call(expect(everyone=Redirect("accounts:login")), audits=0),
+    ),
+    "accounts:password_reset": PageSpec(
+        get=Call(expect(everyone=200)),
+        post=Call(
+            expect(everyone=Redirect("accounts:password_reset_done")),
+            data=lambda world: {"email": "nobody@example.test"},
+            audits=0,
+        ),
+    ),
+    "accounts:password_reset_done": PageSpec(get=Call(expect(everyone=200)), post=Call(expect(everyone=405))),
+    "accounts:password_reset_confirm": PageSpec(
+        kwargs={"uidb64": Lit("MQ"), "token": Lit("bad-token")},
+        get=Call(expect(everyone=200)),
+        post=Call(expect(everyone=200), data=lambda world: {"new_password1": "x", "new_password2": "x"}, audits=0),
+    ),
+    "accounts:password_reset_complete": PageSpec(get=Call(expect(everyone=200)), post=Call(expect(everyone=405))),
+    "accounts:password_change": PageSpec(
+        get=Call(logged_in(members=200)),
+        post=Call(logged_in(members=200), data=lambda world: {"old_password": "wrong"}, audits=0),
+    ),
+    "accounts:switch": PageSpec(
+        get=Call(logged_in(members=200)),
+        # Switching into someone else's membership: 404 (it is not one of yours).
+        post=Call(
+            logged_in(members=404, admin=Redirect("home")),
+            data=lambda world: {"membership": world.a.admin.pk},
+            audits=0,
+        ),
+    ),
+    "accounts:profile": PageSpec(
+        get=Call(logged_in(members=200)),
+        post=Call(
+            logged_in(members=Redirect("accounts:profile")),
+            data=lambda world: {"full_name": "Renamed Person", "language": "fr"},
+            audits=1,
+        ),
+    ),
+    "accounts:tokens": PageSpec(
+        get=Call(logged_in(members=200)),
+        post=Call(logged_in(members=200), data=lambda world: {"name": "CI"}, audits=1),
+    ),
+    "accounts:token_revoke": PageSpec(
+        kwargs={"pk": "admin_token"},
+        get=Call(logged_in(members=405)),
+        post=Call(logged_in(members=404, admin=Redirect("accounts:tokens")), audits=1),
+    ),
+    # The API's own pages (operations are in ``API``)
+    # The OpenAPI document and its viewer are public and read-only (ninja answers any method).
+    "api:openapi-json": PageSpec(get=Call(expect(everyone=200)), post=Call(expect(everyone=200), audits=0)),
+    "api:openapi-view": PageSpec(get=Call(expect(everyone=200)), post=Call(expect(everyone=200), audits=0)),
+    "api:api-root": PageSpec(get=Call(expect(everyone=404)), post=Call(expect(everyone=404))),
+    # Back office: clients
+    "tenancy:client_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "tenancy:client_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                managers=Redirect("tenancy:client_list", exact=False),
+                technician=403,
+                other_admin=Redirect("tenancy:client_list", exact=False),
+            ),
+            data=client_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:client_detail": PageSpec(
+        kwargs={"pk": "client"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "tenancy:client_update": PageSpec(
+        kwargs={"pk": "client"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            data=client_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:client_archive": PageSpec(
+        kwargs={"pk": "client"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(provider_page(managers=Redirect("tenancy:client_list"), technician=403, other_admin=404), audits=1),
+    ),
+    # Back office: sites and contacts of a client
+    "tenancy:site_create": PageSpec(
+        kwargs={"client_pk": "client"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            data=site_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:site_update": PageSpec(
+        kwargs={"pk": "site"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            data=site_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:site_archive": PageSpec(
+        kwargs={"pk": "site"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            audits=1,
+        ),
+    ),
+    "tenancy:contact_create": PageSpec(
+        kwargs={"client_pk": "client"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            data=contact_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:contact_update": PageSpec(
+        kwargs={"pk": "contact"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            data=contact_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:contact_archive": PageSpec(
+        kwargs={"pk": "contact"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("tenancy:client_detail", ("client",)), technician=403, other_admin=404),
+            audits=1,
+        ),
+    ),
+    # Back office: users and roles (provider admins only)
+    "tenancy:user_list": PageSpec(
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "tenancy:user_create": PageSpec(
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=200)),
+        # B's admin cannot even name A's client: the form's choices are B's clients (422).
+        post=Call(
+            provider_page(admin=Redirect("tenancy:user_list"), manager=403, technician=403, other_admin=422),
+            data=membership_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:user_update": PageSpec(
+        kwargs={"pk": "client_user_membership"},
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(admin=Redirect("tenancy:user_list"), manager=403, technician=403, other_admin=404),
+            data=role_form,
+            audits=1,
+        ),
+    ),
+    "tenancy:user_archive": PageSpec(
+        kwargs={"pk": "client_user_membership"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(admin=Redirect("tenancy:user_list"), manager=403, technician=403, other_admin=404),
+            audits=1,
+        ),
+    ),
+    # Client portal
+    "portal:home": PageSpec(get=Call(portal_page(client_side=200)), post=Call(portal_page(client_side=405))),
+    "portal:company": PageSpec(get=Call(portal_page(client_side=200)), post=Call(portal_page(client_side=405))),
+    "portal:site_create": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=200)),
+        post=Call(
+            portal_page(
+                client_manager=Redirect("portal:company"),
+                client_user=403,
+                other_client_manager=Redirect("portal:company"),
+            ),
+            data=site_form,
+            audits=1,
+        ),
+    ),
+    "portal:site_update": PageSpec(
+        kwargs={"pk": "site"},
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=404)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:company"), client_user=403, other_client_manager=404),
+            data=site_form,
+            audits=1,
+        ),
+    ),
+    "portal:site_archive": PageSpec(
+        kwargs={"pk": "site"},
+        get=Call(portal_page(client_side=405)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:company"), client_user=403, other_client_manager=404),
+            audits=1,
+        ),
+    ),
+    "portal:contact_create": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=200)),
+        post=Call(
+            portal_page(
+                client_manager=Redirect("portal:company"),
+                client_user=403,
+                other_client_manager=Redirect("portal:company"),
+            ),
+            data=contact_form,
+            audits=1,
+        ),
+    ),
+    "portal:contact_update": PageSpec(
+        kwargs={"pk": "contact"},
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=404)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:company"), client_user=403, other_client_manager=404),
+            data=contact_form,
+            audits=1,
+        ),
+    ),
+    "portal:contact_archive": PageSpec(
+        kwargs={"pk": "contact"},
+        get=Call(portal_page(client_side=405)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:company"), client_user=403, other_client_manager=404),
+            audits=1,
+        ),
+    ),
+    "portal:users": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=200)),
+        post=Call(portal_page(client_side=405)),
+    ),
+    "portal:user_create": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=200)),
+        post=Call(
+            portal_page(
+                client_manager=Redirect("portal:users"),
+                client_user=403,
+                other_client_manager=Redirect("portal:users"),
+            ),
+            data=membership_form_portal,
+            audits=1,
+        ),
+    ),
+    "portal:user_update": PageSpec(
+        kwargs={"pk": "client_user_membership"},
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=404)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:users"), client_user=403, other_client_manager=404),
+            data=role_form,
+            audits=1,
+        ),
+    ),
+    "portal:user_archive": PageSpec(
+        kwargs={"pk": "client_user_membership"},
+        get=Call(portal_page(client_side=405)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:users"), client_user=403, other_client_manager=404),
+            audits=1,
+        ),
+    ),
+}
+
+#: The Django admin is one group: operators only (``is_staff``); no membership gives access to it.
+ADMIN_NAMESPACE = "admin"
+ADMIN_ACTORS = ("anonymous", "admin", "client_user")
+ADMIN_URL_ARGS = {"object_id": "1", "content_type_id": "1", "app_label": "audit", "url": "nothing/"}
+#: Exceptions to "redirect to the admin's login": its login form itself, and logout (back to the index).
+ADMIN_PUBLIC: dict[str, Outcome] = {"admin:login": 200, "admin:logout": Redirect("admin:index")}
+
+# The API registry: "METHOD /path" as in the OpenAPI document ------------------------------------
+
+
+def api_call(audits: int | None = None, data: Callable[[World], dict[str, Any]] | None = None, **outcomes: Outcome):
+    return Call(expect(anonymous=401, **outcomes), data=data, audits=audits)
+
+
+CLIENT_RECORD_READ = {"provider": 200, "client_manager": 200, "client_user": 200}
+FOREIGN = {"other_client_manager": 404, "other_admin": 404}
+RECORD_WRITE = {
+    "managers": 200,
+    "technician": 403,
+    "client_manager": 200,
+    "client_user": 403,
+    "other_client_manager": 404,
+    "other_admin": 404,
+}
+MEMBERSHIP_OBJECT = {
+    "admin": 200,
+    "manager": 403,
+    "technician": 403,
+    "client_manager": 200,
+    "client_user": 403,
+    "other_client_manager": 404,
+    "other_admin": 404,
+}
+
+API: dict[str, ApiSpec] = {
+    "GET /api/v1/clients": ApiSpec(api_call(members=200)),
+    "POST /api/v1/clients": ApiSpec(
+        api_call(members=403, managers=201, other_admin=201, data=lambda world: {"name": "New client"}, audits=1)
+    ),
+    "GET /api/v1/clients/{client_id}": ApiSpec(api_call(**CLIENT_RECORD_READ, **FOREIGN), {"client_id": "client"}),
+    "PATCH /api/v1/clients/{client_id}": ApiSpec(
+        api_call(members=403, managers=200, **FOREIGN, data=lambda world: {"city": "Nantes"}, audits=1),
+        {"client_id": "client"},
+    ),
+    "POST /api/v1/clients/{client_id}/archive": ApiSpec(
+        api_call(members=403, managers=200, **FOREIGN, audits=1), {"client_id": "client"}
+    ),
+    "GET /api/v1/sites": ApiSpec(api_call(members=200)),
+    # A client named in a body that the actor cannot see is a 422 on ``client_id``.
+    "POST /api/v1/sites": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            client_manager=201,
+            other_client_manager=422,
+            other_admin=422,
+            data=lambda world: {"client_id": world.a.client.pk, "name": "New site"},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/sites/{site_id}": ApiSpec(api_call(**CLIENT_RECORD_READ, **FOREIGN), {"site_id": "site"}),
+    "PATCH /api/v1/sites/{site_id}": ApiSpec(
+        api_call(**RECORD_WRITE, data=lambda world: {"city": "Nantes"}, audits=1), {"site_id": "site"}
+    ),
+    "POST /api/v1/sites/{site_id}/archive": ApiSpec(api_call(**RECORD_WRITE, audits=1), {"site_id": "site"}),
+    "GET /api/v1/contacts": ApiSpec(api_call(members=200)),
+    "POST /api/v1/contacts": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            client_manager=201,
+            other_client_manager=422,
+            other_admin=422,
+            data=lambda world: {"client_id": world.a.client.pk, "last_name": "Newcontact"},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/contacts/{contact_id}": ApiSpec(api_call(**CLIENT_RECORD_READ, **FOREIGN), {"contact_id": "contact"}),
+    "PATCH /api/v1/contacts/{contact_id}": ApiSpec(
+        api_call(**RECORD_WRITE, data=lambda world: {"phone": "01 02 03 04 05"}, audits=1), {"contact_id": "contact"}
+    ),
+    "POST /api/v1/contacts/{contact_id}/archive": ApiSpec(
+        api_call(**RECORD_WRITE, audits=1), {"contact_id": "contact"}
+    ),
+    "GET /api/v1/memberships": ApiSpec(
+        api_call(members=403, admin=200, client_manager=200, other_client_manager=200, other_admin=200)
+    ),
+    "POST /api/v1/memberships": ApiSpec(
+        api_call(
+            members=403,
+            admin=201,
+            client_manager=201,
+            other_client_manager=422,
+            other_admin=422,
+            data=lambda world: {"email": NEW_EMAIL, "role": "client_user", "client_id": world.a.client.pk},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/memberships/{membership_id}": ApiSpec(
+        api_call(**MEMBERSHIP_OBJECT), {"membership_id": "client_user_membership"}
+    ),
+    "PATCH /api/v1/memberships/{membership_id}": ApiSpec(
+        api_call(**MEMBERSHIP_OBJECT, data=lambda world: {"role": "client_manager"}, audits=1),
+        {"membership_id": "client_user_membership"},
+    ),
+    "POST /api/v1/memberships/{membership_id}/archive": ApiSpec(
+        api_call(**MEMBERSHIP_OBJECT, audits=1), {"membership_id": "client_user_membership"}
+    ),
+}
+
+
+# Route discovery ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # "namespace:name", or "namespace:<pattern>" for an unnamed pattern
+    path: str  # the full pattern, for messages
+    pattern: URLPattern
+    namespace: str
+
+
+def _walk(resolver: URLResolver, prefix: str = "", namespaces: tuple[str, ...] = ()) -> Iterator[Route]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _walk(entry, prefix + str(entry.pattern), inner)
+        else:
+            name = entry.name or f"<{prefix}{entry.pattern}>"
+            key = ":".join((*namespaces, name))
+            yield Route(key=key, path=prefix + str(entry.pattern), pattern=entry, namespace=":".join(namespaces))
+
+
+def discover_routes() -> list[Route]:
+    return list(_walk(get_resolver()))
+
+
+def discover_operations() -> list[str]:
+    schema = api.get_openapi_schema()
+    return [f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item]
+
+
+def _openapi_path(route_path: str) -> str:
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route_path)
+
+
+ROUTES = discover_routes()
+OPERATIONS = discover_operations()
+OPERATION_PATHS = {operation.split(" ", 1)[1] for operation in OPERATIONS}
+
+
+def classification(route: Route) -> str | None:
+    """Where a route is classified: ``PAGES``, the admin group, the API registry, or nowhere (None)."""
+    if route.key in PAGES:
+        return "pages"
+    if route.namespace == ADMIN_NAMESPACE:
+        return "admin"
+    if route.namespace == "api" and _openapi_path(route.path) in OPERATION_PATHS:
+        path = _openapi_path(route.path)
+        operations = [op for op in OPERATIONS if op.split(" ", 1)[1] == path]
+        return "api" if all(op in API for op in operations) else None
+    return None
+
+
+def test_every_route_is_classified() -> None:
+    """A new URL pattern or API operation without an entry in the registry fails the build."""
+    unclassified = [f"{route.key} ({route.path})" for route in ROUTES if classification(route) is None]
+    unclassified += [op for op in OPERATIONS if op not in API]
+    assert unclassified == [], "Add these routes to PAGES / API in tests/test_tenant_matrix.py"
+
+
+def test_registry_has_no_stale_entries() -> None:
+    keys = {route.key for route in ROUTES}
+    assert sorted(set(PAGES) - keys) == []
+    assert sorted(set(API) - set(OPERATIONS)) == []
+
+
+def test_every_write_declares_its_audit_events() -> None:
+    """A POST/PATCH that may succeed says what it writes to the audit trail (0: nothing at all)."""
+    calls = [(f"POST {key}", spec.post) for key, spec in PAGES.items() if spec.post is not None]
+    calls += [(key, spec.call) for key, spec in API.items() if not key.startswith("GET ")]
+    undeclared = [
+        name
+        for name, call in calls
+        if call.audits is None and not all(is_refusal(outcome) for outcome in call.outcomes.values())
+    ]
+    assert undeclared == []
+
+
+def test_discovery_sees_the_whole_url_conf() -> None:
+    """The walk goes through every include and namespace (guards the discovery itself)."""
+    kinds = {classification(route) for route in ROUTES}
+    assert kinds >= {"pages", "admin", "api"}  # (None, unclassified, is test_every_route_is_classified's)
+    assert {"home", "set_language", "accounts:login", "portal:users", "tenancy:user_archive", "api:client_list"} <= {
+        route.key for route in ROUTES
+    }
+    assert len(OPERATIONS) >= 20
+
+
+# The world: A and B, with marker words in every name ---------------------------------------------
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    contact: Contact  # A's client's contact
+    admin_token: ApiToken  # a token of A's admin (for the revoke page)
+
+    def member(self, actor: str) -> Membership | None:
+        if actor == "anonymous":
+            return None
+        if actor == "other_admin":
+            return self.b.admin
+        return self.a.member(actor)
+
+    def ref(self, key: str) -> int:
+        refs = {
+            "client": self.a.client.pk,
+            "site": self.a.site.pk,
+            "contact": self.contact.pk,
+            "client_user_membership": self.a.client_user.pk,
+            "admin_token": self.admin_token.pk,
+        }
+        return refs[key]
+
+
+def _mark(tenant: Tenant, provider_word: str, client_word: str, other_word: str) -> None:
+    """Write the marker words into every name and e-mail of the tenant."""
+    Provider.objects.filter(pk=tenant.provider.pk).update(name=f"Prestataire {provider_word.title()}")
+    for client, word in ((tenant.client, client_word), (tenant.other_client, other_word)):
+        Client.objects.filter(pk=client.pk).update(name=f"Client {word.title()}")
+        for number, site in enumerate(Site.objects.filter(client=client), start=1):
+            Site.objects.filter(pk=site.pk).update(name=f"Site {word.title()} {number}")
+        for number, contact in enumerate(Contact.objects.filter(client=client), start=1):
+            Contact.objects.filter(pk=contact.pk).update(
+                last_name=f"{word.title()}contact{number}", email=f"contact{number}.{word}@client.test"
+            )
+    for role in ("admin", "manager", "technician", "client_manager", "client_user", "other_client_manager"):
+        membership = tenant.member(role)
+        word = {None: provider_word, tenant.client.pk: client_word}.get(membership.client_id, other_word)
+        User.objects.filter(pk=membership.user_id).update(
+            email=f"{role}.{word}@example.test", full_name=f"{role.title()} {word.title()}"
+        )
+    for obj in (tenant.provider, tenant.client, tenant.other_client, tenant.site):
+        obj.refresh_from_db()
+    for role in ("admin", "manager", "technician", "client_manager", "client_user", "other_client_manager"):
+        tenant.member(role).user.refresh_from_db()
+
+
+def build_world() -> World:
+    tenant, other_tenant = make_tenant("A"), make_tenant("B")
+    _mark(tenant, A_PROVIDER, A_CLIENT, A_OTHER_CLIENT)
+    _mark(other_tenant, B_PROVIDER, B_CLIENT, B_OTHER_CLIENT)
+    admin_token, _secret = api_token_create(actor=tenant.admin, name="admin token")
+    return World(a=tenant, b=other_tenant, contact=Contact.objects.get(client=tenant.client), admin_token=admin_token)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """A and B (the ``tenant`` / ``other_tenant`` data, from the same ``make_tenant``), built once per module.
+
+    ~1,000 cases each rebuilding two tenants would take minutes; instead the world lives in a
+    transaction opened here and rolled back at the end of the module, and each test runs in a
+    savepoint of it (pytest-django's ``db``), so every test starts from exactly this state.
+    """
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            world = build_world()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield world
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def world(shared_world: World, db: None) -> World:
+    return shared_world
+
+
+# Database snapshots --------------------------------------------------------------------------------
+
+Row = tuple[int | None, int | None, tuple[Any, ...]]  # provider id, client id, column values
+
+
+#: What a snapshot reads: model, the SQL giving (provider id, client id) of a row, columns left out.
+SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
+    (Provider, "t.id, NULL", set()),
+    (Client, "t.provider_id, t.id", set()),
+    (Site, "t.provider_id, t.client_id", set()),
+    (Contact, "t.provider_id, t.client_id", set()),
+    (Membership, "t.provider_id, t.client_id", set()),
+    (
+        ApiToken,
+        "(SELECT m.provider_id FROM {membership} m WHERE m.id = t.membership_id), "
+        "(SELECT m.client_id FROM {membership} m WHERE m.id = t.membership_id)",
+        {"last_used_at"},
+    ),
+    (User, "NULL, NULL", {"last_login"}),
+]
+
+
+@functools.cache
+def _snapshot_queries() -> list[tuple[str, str]]:
+    quote = connection.ops.quote_name
+    queries = []
+    for model, scope, skipped in SNAPSHOT_TABLES:
+        pk = model._meta.pk
+        assert pk is not None
+        fields = [pk, *(f for f in model._meta.concrete_fields if f.name not in skipped and f is not pk)]
+        columns = ", ".join(f"t.{quote(f.column)}" for f in fields)
+        scope_sql = scope.format(membership=quote(Membership._meta.db_table))
+        table = quote(model._meta.db_table)
+        # Identifiers from the models' metadata, no input: not an injection vector.
+        queries.append((model._meta.label, f"SELECT {scope_sql}, {columns} FROM {table} t"))  # noqa: S608
+    return queries
+
+
+def snapshot() -> dict[tuple[str, int], Row]:
+    """Every tenancy row (minus last-login/last-use stamps), with the scope it belongs to.
+
+    Plain SQL: this runs twice per case, ~2,000 times per run.
+    """
+    rows: dict[tuple[str, int], Row] = {}
+    with connection.cursor() as cursor:
+        for label, sql in _snapshot_queries():
+            cursor.execute(sql)
+            for provider_id, client_id, pk, *values in cursor.fetchall():
+                rows[(label, pk)] = (provider_id, client_id, (pk, *values))
+    return rows
+
+
+def protected(world: World, actor: str) -> Callable[[int | None, int | None], bool]:
+    """The scope an actor must never change, as a predicate on (provider id, client id)."""
+    a, b = world.a.provider.pk, world.b.provider.pk
+    if actor == "anonymous":
+        return lambda provider_id, client_id: True
+    if actor == "other_admin":
+        return lambda provider_id, client_id: provider_id == a
+    own_client = {"client_manager": world.a.client.pk, "client_user": world.a.client.pk}.get(actor)
+    if actor == "other_client_manager":
+        own_client = world.a.other_client.pk
+    if own_client is None:  # A's provider roles
+        return lambda provider_id, client_id: provider_id == b
+    return lambda provider_id, client_id: provider_id == b or (provider_id == a and client_id != own_client)
+
+
+def assert_scope_untouched(before: dict, after: dict, world: World, actor: str) -> None:
+    is_protected = protected(world, actor)
+
+    def scoped(rows: dict) -> dict:
+        return {key: row for key, row in rows.items() if row[0] is not None and is_protected(row[0], row[1])}
+
+    assert scoped(after) == scoped(before), f"{actor} changed rows outside its scope"
+
+
+# Running one case ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _handler() -> ClientHandler:
+    """One request handler for the module: each new test client would otherwise load the middleware
+    again, and WhiteNoise (``WHITENOISE_USE_FINDERS`` in tests) rescans every static file each time."""
+    return ClientHandler(enforce_csrf_checks=False)
+
+
+def fast(http: HttpClient) -> HttpClient:
+    http.handler = _handler()
+    return http
+
+
+def http_for(world: World, actor: str, login: Callable[[Membership], HttpClient]) -> HttpClient:
+    member = world.member(actor)
+    return fast(HttpClient() if member is None else login(member))
+
+
+def check_response(response: Any, expected: Outcome, world: World, actor: str, what: str) -> None:
+    status = response.status_code
+    if isinstance(expected, Redirect):
+        assert status == 302, f"{what} as {actor}: expected {expected}, got {status}"
+        location = response["Location"]
+        wanted = expected.location(world)
+        if expected.exact:
+            assert location == wanted, f"{what} as {actor}: redirected to {location}, expected {wanted}"
+        else:
+            assert location.startswith(wanted), f"{what} as {actor}: redirected to {location}, expected {wanted}…"
+    else:
+        assert status == expected, f"{what} as {actor}: expected {expected}, got {status}"
+    body = response.content.decode(errors="replace").lower()
+    leaked = [word for word in HIDDEN[actor] if word in body]
+    assert leaked == [], f"{what} as {actor}: the response shows {leaked}"
+
+
+def run_case(
+    world: World,
+    actor: str,
+    call: Call,
+    what: str,
+    send: Callable[[dict[str, Any] | None], Any],
+    is_read: bool,
+) -> Any:
+    expected = call.outcomes[actor]
+    data = call.data(world) if call.data else None
+    before, events_before = snapshot(), AuditEvent.objects.count()
+    response = send(data)
+    after, events_after = snapshot(), AuditEvent.objects.count()
+    check_response(response, expected, world, actor, what)
+    assert_scope_untouched(before, after, world, actor)
+    if is_read or is_refusal(expected) or call.audits == 0:
+        assert after == before, f"{what} as {actor}: a refused request or a read changed the database"
+        assert events_after == events_before, f"{what} as {actor}: a refused request or a read wrote audit events"
+    else:
+        assert call.audits is not None, f"{what}: say how many audit events a success writes"
+        assert events_after - events_before == call.audits, f"{what} as {actor}: audit events"
+        assert after != before, f"{what} as {actor}: a successful write changed nothing"
+    return response
+
+
+def _page_cases() -> Iterator[Any]:
+    for route in ROUTES:
+        if route.namespace == ADMIN_NAMESPACE or (route.namespace == "api" and route.key not in PAGES):
+            continue
+        for method in ("GET", "POST"):
+            for actor in ACTORS:
+                yield pytest.param(route.key, method, actor, id=f"{route.key}-{method}-{actor}")
+
+
+def _admin_cases() -> Iterator[Any]:
+    for route in ROUTES:
+        if route.namespace == ADMIN_NAMESPACE:
+            for actor in ADMIN_ACTORS:
+                yield pytest.param(route, actor, id=f"{route.key}-{actor}")
+
+
+def _api_cases() -> Iterator[Any]:
+    for operation in OPERATIONS:
+        for actor in ACTORS:
+            yield pytest.param(operation, actor, id=f"{operation}-{actor}")
+
+
+def _page_url(route_key: str, spec: PageSpec, world: World) -> str:
+    kwargs = {name: value.value if isinstance(value, Lit) else world.ref(value) for name, value in spec.kwargs.items()}
+    return reverse(route_key, kwargs=kwargs)
+
+
+@pytest.mark.parametrize(("route_key", "method", "actor"), list(_page_cases()))
+def test_page(route_key: str, method: str, actor: str, world: World, login) -> None:
+    spec = PAGES.get(route_key)
+    if spec is None:
+        pytest.fail(f"{route_key} is not classified in PAGES")
+    call = spec.get if method == "GET" else spec.post
+    assert call is not None, f"{route_key}: no {method} entry"
+    url = _page_url(route_key, spec, world)
+    http = http_for(world, actor, login)
+
+    def send(data: dict[str, Any] | None) -> Any:
+        if method == "GET":
+            return http.get(url)
+        return http.post(url, data or {})
+
+    run_case(world, actor, call, f"{method} {url}", send, is_read=method == "GET")
+
+
+def _admin_url(route: Route) -> str:
+    pattern = route.pattern.pattern
+    names = list(getattr(pattern, "converters", {}) or pattern.regex.groupindex)
+    missing = [name for name in names if name not in ADMIN_URL_ARGS]
+    assert missing == [], f"{route.key}: give ADMIN_URL_ARGS a value for {missing}"
+    kwargs = {name: ADMIN_URL_ARGS[name] for name in names}
+    if route.pattern.name:
+        return reverse(route.key, kwargs=kwargs)
+    path = "/" + route.path
+    for name, value in kwargs.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>|\(\?P<{name}>[^)]*\)", value, path)
+    return path.replace("^", "").replace("$", "")
+
+
+@pytest.mark.parametrize(("route", "actor"), list(_admin_cases()))
+def test_admin(route: Route, actor: str, world: World, login) -> None:
+    """The Django admin: operators only. No membership, however high, opens it."""
+    url = _admin_url(route)
+    expected = ADMIN_PUBLIC.get(route.key, ADMIN_LOGIN)
+    http = http_for(world, actor, login)
+    run_case(world, actor, Call(expect(everyone=expected)), f"GET {url}", lambda data: http.get(url), is_read=True)
+
+
+@pytest.mark.parametrize(("operation", "actor"), list(_api_cases()))
+def test_api(operation: str, actor: str, world: World, api_token) -> None:
+    spec = API.get(operation)
+    if spec is None:
+        pytest.fail(f"{operation} is not classified in API")
+    method, path = operation.split(" ", 1)
+    url = path.format(**{name: world.ref(key) for name, key in spec.path.items()})
+    member = world.member(actor)
+    headers = {"Authorization": f"Bearer {api_token(member)}"} if member is not None else {}
+    http = fast(HttpClient())
+
+    def send(data: dict[str, Any] | None) -> Any:
+        body = json.dumps(data) if data is not None else ""
+        return http.generic(method, url, body, content_type="application/json", headers=headers)
+
+    response = run_case(world, actor, spec.call, operation, send, is_read=method == "GET")
+    payload = response.json()
+    if response.status_code >= 400:
+        assert set(payload) == {"detail", "errors"}, payload
+    if response.status_code == 401:
+        assert response["WWW-Authenticate"] == "Bearer"
+
+
+# Lists, searches and counts as another tenant ------------------------------------------------------
+
+
+def _api_ids(http: HttpClient, token: str, path: str, **params: Any) -> list[int]:
+    """Every id of a list endpoint, following the cursor to the end."""
+    ids: list[int] = []
+    query: dict[str, Any] = {"limit": 200, **params}
+    while True:
+        response = http.get(path, query, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.content
+        page = response.json()
+        ids += [item["id"] for item in page["items"]]
+        if not page["next_cursor"]:
+            return ids
+        query["cursor"] = page["next_cursor"]
+
+
+def _ids_of(tenant: Tenant) -> dict[str, set[int]]:
+    provider = tenant.provider.pk
+    return {
+        "/api/v1/clients": set(Client.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/sites": set(Site.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/contacts": set(Contact.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/memberships": set(Membership.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/clients", "/api/v1/sites", "/api/v1/contacts", "/api/v1/memberships"])
+def test_api_lists_as_another_provider_contain_only_its_own_rows(path, world, api_token) -> None:
+    http = fast(HttpClient())
+    ids_a, ids_b = _ids_of(world.a)[path], _ids_of(world.b)[path]
+    assert ids_a and ids_b
+    assert set(_api_ids(http, api_token(world.b.admin), path)) == ids_b
+    assert set(_api_ids(http, api_token(world.a.admin), path)) == ids_a
+
+
+def test_api_searches_as_another_provider_find_nothing_of_a(world, api_token) -> None:
+    http = fast(HttpClient())
+    token_a, token_b = api_token(world.a.admin), api_token(world.b.admin)
+    name, siren, contact = world.a.client.name, world.a.client.siren, world.contact.last_name
+    assert _api_ids(http, token_a, "/api/v1/clients", search=name) == [world.a.client.pk]
+    assert _api_ids(http, token_b, "/api/v1/clients", search=name) == []
+    assert _api_ids(http, token_b, "/api/v1/clients", search=siren) == []
+    assert _api_ids(http, token_b, "/api/v1/clients", search=name, include_archived="true") == []
+    assert _api_ids(http, token_a, "/api/v1/contacts", search=contact) == [world.contact.pk]
+    assert _api_ids(http, token_b, "/api/v1/contacts", search=contact) == []
+    # Filtering on A's client id gives nothing, not a hint that it exists.
+    assert _api_ids(http, token_b, "/api/v1/sites", client_id=world.a.client.pk) == []
+    assert _api_ids(http, token_b, "/api/v1/contacts", client_id=world.a.client.pk) == []
+
+
+def test_api_lists_as_another_client_contain_only_its_company(world, api_token) -> None:
+    http = fast(HttpClient())
+    token = api_token(world.a.other_client_manager)
+    other = world.a.other_client
+    assert _api_ids(http, token, "/api/v1/clients") == [other.pk]
+    assert set(_api_ids(http, token, "/api/v1/sites")) == set(
+        Site.objects.filter(client=other).values_list("pk", flat=True)
+    )
+    assert set(_api_ids(http, token, "/api/v1/contacts")) == set(
+        Contact.objects.filter(client=other).values_list("pk", flat=True)
+    )
+    assert _api_ids(http, token, "/api/v1/memberships") == [world.a.other_client_manager.pk]
+    assert _api_ids(http, token, "/api/v1/sites", client_id=world.a.client.pk) == []
+
+
+def test_ui_client_list_search_and_count_as_another_provider(world, login) -> None:
+    name = world.a.client.name
+    as_a, as_b = fast(login(world.a.admin)), fast(login(world.b.admin))
+    response = as_a.get(reverse("tenancy:client_list"), {"q": name})
+    assert [client.pk for client in response.context["page"].object_list] == [world.a.client.pk]
+    for params in ({"q": name}, {"q": name, "archived": "1"}, {"q": world.a.client.siren}):
+        response = as_b.get(reverse("tenancy:client_list"), params)
+        assert response.status_code == 200
+        assert list(response.context["page"].object_list) == []
+        assert response.context["page"].paginator.count == 0
+        # The only trace of the name is the search box echoing what B typed.
+        assert response.content.decode().lower().count(A_CLIENT) == params["q"].lower().count(A_CLIENT)
+    response = as_b.get(reverse("tenancy:client_list"))
+    assert response.context["page"].paginator.count == Client.objects.filter(provider=world.b.provider).count() == 2
+    # The htmx partial (the live search) is scoped the same way.
+    response = as_b.get(reverse("tenancy:client_list"), {"q": name}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert A_CLIENT not in response.content.decode().lower()
+    assert 'data-testid="client-table"' in response.content.decode()
+
+
+# Query counts: a fixed cap, whatever the number of rows --------------------------------------------
+
+ROWS = 30
+
+
+def _grow(tenant: Tenant) -> None:
+    """ROWS more clients, each with a site, a contact and a client user."""
+    for number in range(ROWS):
+        client = ClientFactory(provider=tenant.provider, name=f"Extra client {number}")
+        SiteFactory(client=client, provider=tenant.provider)
+        ContactFactory(client=client, provider=tenant.provider)
+        MembershipFactory(provider=tenant.provider, client=client, role=Role.CLIENT_USER)
+    for number in range(ROWS):
+        site = SiteFactory(client=tenant.client, provider=tenant.provider, name=f"Extra site {number}")
+        ContactFactory(client=tenant.client, provider=tenant.provider, site=site)
+        MembershipFactory(provider=tenant.provider, client=tenant.client, role=Role.CLIENT_USER)
+
+
+#: Caps: what the page needs today (session, user, actor, the rows, at most a related list per
+#: section) plus 2 of headroom. One query per row would blow them at once with ROWS more rows.
+PAGE_CAPS = [  # actor, page, URL kwargs, the context list that grows, query cap
+    ("admin", "tenancy:client_list", {}, "page", 7),
+    ("admin", "tenancy:client_detail", {"pk": "client"}, "sites", 8),
+    ("admin", "tenancy:client_detail", {"pk": "client"}, "contacts", 8),
+    ("admin", "tenancy:user_list", {}, "memberships", 6),
+    ("client_manager", "portal:company", {}, "contacts", 8),
+    ("client_manager", "portal:users", {}, "memberships", 6),
+]
+#: An API list: the token lookup and the page itself (+2).
+API_CAPS = [
+    ("/api/v1/clients", 4),
+    ("/api/v1/sites", 4),
+    ("/api/v1/contacts", 4),
+    ("/api/v1/memberships", 4),
+]
+
+
+@pytest.mark.parametrize("grow", [False, True], ids=["few-rows", f"{ROWS}-more-rows"])
+@pytest.mark.parametrize(
+    ("actor", "name", "kwargs", "listing", "cap"), PAGE_CAPS, ids=[f"{row[1]}-{row[3]}" for row in PAGE_CAPS]
+)
+def test_list_page_query_cap(
+    actor, name, kwargs, listing, cap, grow, world, login, django_assert_max_num_queries
+) -> None:
+    if grow:
+        _grow(world.a)
+    http = fast(login(world.member(actor)))
+    url = reverse(name, kwargs={key: world.ref(value) for key, value in kwargs.items()})
+    http.get(url)  # warm up (session, caches) so the count is the steady state
+    with django_assert_max_num_queries(cap):
+        response = http.get(url)
+    assert response.status_code == 200
+    listed = response.context[listing]
+    rows = listed.paginator.count if hasattr(listed, "paginator") else len(listed)
+    assert rows >= (ROWS if grow else 1)
+
+
+@pytest.mark.parametrize("grow", [False, True], ids=["few-rows", f"{ROWS}-more-rows"])
+@pytest.mark.parametrize(("path", "cap"), API_CAPS, ids=[row[0] for row in API_CAPS])
+def test_list_api_query_cap(path, cap, grow, world, api_token, django_assert_max_num_queries) -> None:
+    if grow:
+        _grow(world.a)
+    token = api_token(world.a.admin)
+    http = fast(HttpClient())
+    http.get(path, headers={"Authorization": f"Bearer {token}"})  # records the token's first use
+    with django_assert_max_num_queries(cap):
+        response = http.get(path, {"limit": 200}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == len(_ids_of(world.a)[path]) >= (ROWS if grow else 2)
