@@ -1,4 +1,4 @@
-"""The ``pacte`` command for operators: demo, serve, manage, provider create."""
+"""The ``pacte`` command for operators: demo, serve, manage, provider create, sla due."""
 
 from __future__ import annotations
 
@@ -70,12 +70,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     _manage("migrate", "--no-input", verbosity=0)
     _manage("load_demo", "--if-empty")
+    _manage("seal_demo")  # the demo seal certificate (var/seals/) and a sealed sample document, once
     _manage("compile_translations", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)
     if args.no_serve:
         return 0
     print(DEMO_LOGINS.format(host=args.host, port=args.port), flush=True)
-    return _gunicorn(args.host, args.port, args.workers)
+    # One background worker beside the web server: it sends the demo's mail (into var/mail/) and
+    # runs the periodic jobs. It inherits PACTE_DEMO=1, so it never sends real e-mail.
+    worker = subprocess.Popen([sys.executable, "-m", "pacte.cli", "worker"])
+    try:
+        return _gunicorn(args.host, args.port, args.workers)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def production_problems() -> list[str]:
@@ -128,6 +139,27 @@ def cmd_provider_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sla_due(args: argparse.Namespace) -> int:
+    """Due instants for a JSON-lines file (pure computation: no database, no Django set-up)."""
+    from pacte.sla.due import run
+
+    return run(args.input, args.output, stdin=sys.stdin.buffer, stdout=sys.stdout, stderr=sys.stderr)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Run background jobs: a worker loop plus the periodic scheduler (``--once``: drain and exit)."""
+    _setup_django()
+    from pacte.jobs.worker import Worker
+
+    worker = Worker(once=args.once, interval=args.interval)
+    if not args.once:
+        worker.install_signal_handlers()
+    report = worker.run()
+    if args.once:
+        print(f"pacte worker: {report}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["manage"]:
@@ -159,6 +191,32 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--admin-password", default="", help="omit to send a password-reset link later")
     create.add_argument("--siren", default="")
     create.set_defaults(func=cmd_provider_create)
+
+    sla = sub.add_parser("sla", help="business calendars and SLA due instants")
+    sla_sub = sla.add_subparsers(dest="sla_command", required=True)
+    due = sla_sub.add_parser(
+        "due",
+        help="due instants for JSON lines (one object per line; see pacte/sla/due.py for the grammar)",
+        description="Reads one JSON object per line and writes one result per line, in the same order. "
+        "Exit status: 0 once the input could be read (bad lines give error lines), 2 otherwise.",
+    )
+    due.add_argument("--input", required=True, metavar="FILE.jsonl", help="input file (- for standard input)")
+    due.add_argument("--output", metavar="FILE.jsonl", help="output file (default: standard output)")
+    due.set_defaults(func=cmd_sla_due)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run background jobs, periodic jobs, event deliveries and outgoing mail",
+        description="Runs until stopped (SIGTERM finishes the current job first). Start several on as many "
+        "machines as needed with PostgreSQL; one is enough with SQLite.",
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="enqueue the periodic jobs that are due, run every ready job, then exit"
+    )
+    worker.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between polls when the queue is empty (default 1)"
+    )
+    worker.set_defaults(func=cmd_worker)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -1,4 +1,4 @@
-"""The demo story: one provider, three clients, the six demo accounts.
+"""The demo story: one provider, three clients, the six demo accounts, its business calendars and service levels.
 
 Dates are relative to ``today`` and deterministic for a given day. Later issues add their chapters
 (contracts, tickets, interventions, invoices) here, so the demo stays one coherent story.
@@ -55,6 +55,8 @@ def load_demo(*, today: datetime.date) -> Provider:
     )
     clients = _clients(provider)
     _accounts(provider, clients)
+    _service_levels(provider, today)
+    _mail(provider)
     return provider
 
 
@@ -147,3 +149,115 @@ def _accounts(provider: Provider, clients: dict[str, Client]) -> None:
                 job_title="Dirigeant" if role == Role.CLIENT_MANAGER else "Collaborateur",
                 user=user,
             )
+
+
+def _mail(provider: Provider) -> None:
+    """The provider's sender identity, and a welcome e-mail to its administrator (queued: the demo's
+    worker writes it under var/mail/ — the demo never sends real e-mail)."""
+    from pacte.mail.services import mail_send, mail_sender_set, recipient_for_user
+
+    mail_sender_set(
+        provider=provider,
+        from_name=PROVIDER_NAME,
+        from_email="support@demo.pacte.test",
+        reply_to="support@demo.pacte.test",
+    )
+    admin = User.objects.get(email=DEMO_ACCOUNTS[0][0])
+    mail_send(
+        template="mail/email/welcome",
+        context={"name": admin.full_name, "provider_name": provider.name, "login_url": "http://127.0.0.1:8000/"},
+        recipients=[recipient_for_user(admin)],
+        provider=provider,
+        key="demo:welcome",
+    )
+
+
+H = 3600
+
+
+def _service_levels(provider: Provider, today: datetime.date) -> None:
+    """The provider's business hours, its 24×7 on-call calendar, its end-of-year closure, two service levels."""
+    from pacte.sla import services as sla
+    from pacte.tenancy.models import Membership
+
+    manager = Membership.objects.get(provider=provider, role=Role.PROVIDER_MANAGER)
+    office = sla.calendar_create(
+        actor=manager,
+        name="Heures ouvrées 8h–18h",
+        description="Du lundi au vendredi, 8 h – 12 h et 13 h 30 – 18 h ; fermé les jours fériés.",
+        time_zone="Europe/Paris",
+        week={
+            **{day: [["08:00", "12:00"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+            "sat": [],
+            "sun": [],
+        },
+    )
+    ascension = next(d for d, name in sla_holidays(today.year) if name == "Ascension")
+    sla.calendar_exception_add(
+        actor=manager,
+        calendar=office,
+        day=ascension + datetime.timedelta(days=1),
+        kind="closed",
+        label="Pont de l'Ascension",
+    )
+    on_call = sla.calendar_create(
+        actor=manager,
+        name="Astreinte 24×7",
+        description="Toute l'année, jour et nuit, jours fériés compris.",
+        time_zone="Europe/Paris",
+        holidays_close=False,
+        provider_closures_apply=False,
+        week={day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    )
+    sla.provider_closure_add(
+        actor=manager,
+        start_date=datetime.date(today.year, 12, 24),
+        end_date=datetime.date(today.year + 1, 1, 1),
+        label="Fermeture de fin d'année",
+    )
+
+    def grid(rows: dict[str, tuple[float | None, ...]], basis: str = "business") -> list[dict[str, object]]:
+        kinds = ("response", "intervention", "restoration", "resolution")
+        return [
+            {"priority": priority, "kind": kind, "seconds": None if hours is None else int(hours * H), "basis": basis}
+            for priority, values in rows.items()
+            for kind, hours in zip(kinds, values, strict=True)
+        ]
+
+    # Hours of the coverage calendar: response, intervention (GTI), restoration (GTR), resolution.
+    sla.service_level_create(
+        actor=manager,
+        name="Essentiel",
+        description="Assistance aux heures ouvrées ; intervention sous 8 h ouvrées pour un incident bloquant.",
+        calendar=office,
+        warning_percent=75,
+        targets=grid(
+            {
+                "P1": (2, 8, 16, 30),
+                "P2": (4, 16, None, 40),
+                "P3": (8, None, None, 50),
+                "P4": (16, None, None, 100),
+            }
+        ),
+    )
+    sla.service_level_create(
+        actor=manager,
+        name="Premium 4h",
+        description="Astreinte 24×7 : rétablissement (GTR) en 4 heures pour un incident bloquant.",
+        calendar=on_call,
+        warning_percent=75,
+        targets=grid(
+            {
+                "P1": (0.25, 2, 4, 8),
+                "P2": (0.5, 4, 8, 24),
+                "P3": (4, 24, None, 72),
+                "P4": (8, None, None, 120),
+            }
+        ),
+    )
+
+
+def sla_holidays(year: int) -> list[tuple[datetime.date, str]]:
+    from pacte.sla.calendars import HolidayRegion
+
+    return sorted(HolidayRegion("FR").holidays(year).items())

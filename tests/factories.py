@@ -78,3 +78,31 @@ class MembershipFactory(DjangoModelFactory):
     provider = factory.SubFactory(ProviderFactory)
     client = None
     role = Role.PROVIDER_ADMIN
+
+
+# SLA ---------------------------------------------------------------------------------------------
+
+OFFICE_WEEK = {
+    **{day: [["08:00", "12:00"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+    "sat": [],
+    "sun": [],
+}
+
+
+class BusinessCalendarFactory(DjangoModelFactory):
+    class Meta:
+        model = "sla.BusinessCalendar"
+
+    provider = factory.SubFactory(ProviderFactory)
+    name = factory.Sequence(lambda n: f"Calendrier {n}")
+    time_zone = "Europe/Paris"
+    week = factory.LazyFunction(lambda: {day: [list(w) for w in ws] for day, ws in OFFICE_WEEK.items()})
+
+
+class ServiceLevelFactory(DjangoModelFactory):
+    class Meta:
+        model = "sla.ServiceLevel"
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    provider = factory.SelfAttribute("calendar.provider")
+    name = factory.Sequence(lambda n: f"Niveau {n}")

@@ -5,8 +5,10 @@ Two tenants with every role, a logged-in client per role, API tokens; the CI ski
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client as HttpClient
@@ -26,6 +28,36 @@ def pytest_runtest_makereport(item, call):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"Skipped under PACTE_REQUIRE_ALL=1: {reason}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """``postgres_only`` tests are deselected (not skipped) when the suite runs on SQLite.
+
+    They prove what only PostgreSQL's row locks can (e.g. SKIP LOCKED between workers); the
+    PostgreSQL pass of ``make test`` runs them. Deselected, they do not trip PACTE_REQUIRE_ALL.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+@pytest.fixture
+def run_jobs(db):
+    """``run_jobs()`` → run every ready job in this process, as ``pacte worker --once`` does; returns its report.
+
+    Jobs run inside the test's transaction (no heartbeat thread): enqueued rows are visible to it.
+    """
+    from pacte.jobs.worker import Worker
+
+    def _run():
+        return Worker(once=True, heartbeat=False).run()
+
+    return _run
 
 
 @dataclass
@@ -121,3 +153,55 @@ def pytest_configure(config):
     from django.core.management import call_command
 
     call_command("compile_translations", verbosity=0)
+
+
+# Seal certificates (documents) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealFiles:
+    """Self-signed PKCS#12 seal certificates made for the test session (all with ``password``)."""
+
+    valid: Path
+    other: Path  # another valid certificate: not the provider's
+    expired: Path
+    password: str
+
+
+@pytest.fixture(scope="session")
+def seal_files(tmp_path_factory) -> SealFiles:
+    from pacte.documents.sealing import self_signed_p12_create
+
+    directory = tmp_path_factory.mktemp("seals")
+    now = datetime.datetime.now(datetime.UTC)
+    day = datetime.timedelta(days=1)
+    password = "seal-test-password"
+    spans = {
+        "valid": (now - day, now + 365 * day),
+        "other": (now - day, now + 365 * day),
+        "expired": (now - 30 * day, now - day),
+    }
+    for name, (valid_from, valid_until) in spans.items():
+        self_signed_p12_create(
+            directory / f"{name}.p12",
+            password=password,
+            common_name=f"Cachet de test ({name})",
+            organization="Prestataire de test",
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+    return SealFiles(
+        valid=directory / "valid.p12",
+        other=directory / "other.p12",
+        expired=directory / "expired.p12",
+        password=password,
+    )
+
+
+@pytest.fixture
+def seal(settings, seal_files) -> SealFiles:
+    """The install's seal certificate configured (PACTE_SEAL_P12 / PACTE_SEAL_PASSWORD) for one test."""
+    settings.PACTE_SEAL_P12 = str(seal_files.valid)
+    settings.PACTE_SEAL_PASSWORD = seal_files.password
+    settings.PACTE_SEAL_PROVIDERS = {}
+    return seal_files

@@ -93,8 +93,22 @@ def target(tenant: Tenant, api_token) -> Target:
             "site_id": tenant.site.pk,  # a site of that client, so that a contact may point at it
             "contact_id": contact.pk,
             "membership_id": tenant.client_user.pk,
+            **_sla_ids(tenant),
         },
     )
+
+
+def _sla_ids(tenant: Tenant) -> dict[str, int]:
+    """A calendar and a service level of the tenant (created once), for the SLA operations."""
+    from pacte.sla import services as sla_services
+    from pacte.sla.models import ServiceLevel
+
+    level = ServiceLevel.objects.filter(provider=tenant.provider, name="Fuzzing").first()
+    if level is None:
+        week = {day: [["08:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+        calendar = sla_services.calendar_create(actor=tenant.admin, name="Fuzzing", week=week)
+        level = sla_services.service_level_create(actor=tenant.admin, name="Fuzzing", calendar=calendar)
+    return {"calendar_id": level.calendar_id, "service_level_id": level.pk}
 
 
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
@@ -148,6 +162,15 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/contacts/{contact_id}"): {"phone": "0102030405"},
     ("POST", "/api/v1/memberships"): {"email": "new@example.test", "role": "client_user", "client_id": "{client_id}"},
     ("PATCH", "/api/v1/memberships/{membership_id}"): {"role": "client_manager"},
+    ("POST", "/api/v1/sla/calendars"): {"name": "New calendar", "week": {"mon": [["08:00", "18:00"]]}},
+    ("PATCH", "/api/v1/sla/calendars/{calendar_id}"): {"description": "Updated"},
+    ("POST", "/api/v1/sla/service-levels"): {"name": "New level", "calendar_id": "{calendar_id}"},
+    ("PATCH", "/api/v1/sla/service-levels/{service_level_id}"): {"description": "Updated"},
+    ("POST", "/api/v1/sla/simulate"): {
+        "calendar_id": "{calendar_id}",
+        "start": "2026-05-13T15:00:00Z",
+        "seconds": 3600,
+    },
 }
 
 
@@ -159,6 +182,7 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         "site_id": tenant.site.pk,
         "contact_id": contact.pk,
         "membership_id": tenant.client_user.pk,
+        **_sla_ids(tenant),
     }
 
 

@@ -162,3 +162,62 @@ def test_login_page_switches_to_english_and_back(page, live_server, transactiona
     expect(page.get_by_role("link", name="Forgot your password?")).to_be_visible()
     page.get_by_role("button", name="Français").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+
+
+def _in_a_thread(function):
+    """Run ``function`` outside this thread: Playwright's sync API keeps an event loop running here,
+    and pyHanko's synchronous calls start one of their own."""
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # noqa: BLE001  (re-raised below, in the test's thread)
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def test_technician_verifies_the_sealed_sample_then_a_modified_copy(page, live_server, demo, seal):
+    from playwright.sync_api import expect
+
+    from pacte.documents import storage
+    from pacte.documents.demo import demo_sample_ensure
+
+    document, _created = _in_a_thread(lambda: demo_sample_ensure(demo, today=TODAY))
+    content = storage.read(document.storage_name)
+    _log_in(page, live_server.url, "tech@demo.pacte.test")
+    page.locator(".mainnav").get_by_role("link", name="Vérifier un document").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vérifier un document")
+
+    upload = page.get_by_label("Fichier PDF")
+    upload.set_input_files(files=[{"name": "attestation.pdf", "mimeType": "application/pdf", "buffer": content}])
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    verdict = page.get_by_test_id("verification")
+    expect(verdict).to_have_attribute("data-status", "authentic")
+    expect(verdict.get_by_role("heading", level=2)).to_have_text("Authentique et intact")
+    expect(verdict).to_contain_text(document.sha256)
+    expect(verdict.get_by_test_id("signature")).to_contain_text("oui, certificat de confiance")
+    _screenshot(page, "document-verify-authentic.png")
+
+    changed = bytearray(content)
+    changed[len(changed) // 2] ^= 1
+    upload = page.get_by_label("Fichier PDF")
+    upload.set_input_files(files=[{"name": "copie.pdf", "mimeType": "application/pdf", "buffer": bytes(changed)}])
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    expect(verdict).to_have_attribute("data-status", "modified")
+    expect(verdict.get_by_role("heading", level=2)).to_have_text(f"Modifié{NBSP}: pas intact")
+    _screenshot(page, "document-verify-modified.png")
+
+    upload = page.get_by_label("Fichier PDF")
+    upload.set_input_files(files=[{"name": "photo.pdf", "mimeType": "application/pdf", "buffer": b"GIF89a"}])
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    expect(page.locator("label[for=id_file] .field-error")).to_have_text("Ce fichier n'est pas un PDF.")
+    _screenshot(page, "document-verify-not-a-pdf.png")

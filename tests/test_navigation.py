@@ -18,6 +18,9 @@ ACTING_AS = re.compile(r'<span class="muted" data-testid="acting-as">([^<]+)</sp
 
 CLIENTS = ("Clients", "/clients/")
 USERS_AND_ROLES = ("Rôles et utilisateurs", "/users/")
+SERVICE_LEVELS = ("Niveaux de service", "/sla/service-levels/")
+EMAILS = ("E-mails", "/mail/")
+VERIFY_DOCUMENT = ("Vérifier un document", "/documents/verify/")
 PORTAL_HOME = ("Accueil", "/portal/")
 MY_COMPANY = ("Mon entreprise", "/portal/company/")
 PORTAL_USERS = ("Utilisateurs", "/portal/users/")
@@ -26,31 +29,31 @@ PORTAL_USERS = ("Utilisateurs", "/portal/users/")
 EXPECTED = {
     "admin@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, USERS_AND_ROLES],
+        [CLIENTS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
         f"Administrateur (prestataire) · {PROVIDER_NAME}",
         True,
         ["/portal/"],
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [CLIENTS],
+        [CLIENTS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
-        ["/users/", "/portal/"],
+        ["/users/", "/mail/", "/portal/"],
     ),
     "tech@demo.pacte.test": (
         "/clients/",
-        [CLIENTS],
+        [CLIENTS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Technicien · {PROVIDER_NAME}",
         False,
-        ["/users/", "/clients/new/", "/portal/"],
+        ["/users/", "/clients/new/", "/sla/calendars/new/", "/mail/", "/portal/"],
     ),
     "manager@lyon.demo.pacte.test": (
         "/portal/",
         [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
         "Responsable (client) · Cabinet Rhône Expertise Comptable",
         None,
-        ["/clients/", "/users/"],
+        ["/clients/", "/users/", "/sla/service-levels/"],
     ),
     "user@lyon.demo.pacte.test": (
         "/portal/",
@@ -64,7 +67,7 @@ EXPECTED = {
         [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
         "Responsable (client) · Mosellane de Mécanique Industrielle",
         None,
-        ["/clients/", "/users/"],
+        ["/clients/", "/users/", "/sla/service-levels/"],
     ),
 }
 

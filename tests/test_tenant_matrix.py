@@ -27,6 +27,7 @@ Besides the status, every case checks that:
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.db.models import Model
 from django.test import Client as HttpClient
@@ -46,6 +48,14 @@ from pacte.accounts.models import ApiToken, User
 from pacte.accounts.services import api_token_create
 from pacte.audit.models import AuditEvent
 from pacte.config.api import api
+from pacte.documents import storage as document_storage
+from pacte.documents.models import Document, SealCertificate, SignatureEvidence
+from pacte.documents.services import document_store
+from pacte.mail.domain import Recipient
+from pacte.mail.models import MessageStatus, OutboundMessage
+from pacte.mail.services import mail_send
+from pacte.sla import services as sla_services
+from pacte.sla.models import BusinessCalendar, CalendarException, ProviderClosure, ServiceLevel, ServiceLevelTarget
 from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
 from tests.factories import ClientFactory, ContactFactory, MembershipFactory, SiteFactory
 from tests.fixtures import Tenant, make_tenant
@@ -200,6 +210,36 @@ def membership_form(world: World) -> dict[str, Any]:
 
 def role_form(world: World) -> dict[str, Any]:
     return {"role": Role.CLIENT_MANAGER}
+
+
+SLA_WEEK = {day: [["08:00", "12:00"], ["13:30", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def calendar_form(world: World) -> dict[str, Any]:
+    return {
+        "name": "New calendar",
+        "time_zone": "Europe/Paris",
+        "holiday_subdivision": "",
+        "holidays_close": "on",
+        "mon_start": ["08:00", "13:30"],
+        "mon_end": ["12:00", "18:00"],
+    }
+
+
+def service_level_form(world: World) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": "New level", "calendar": world.ref("calendar"), "warning_percent": "75"}
+    for priority in ("P1", "P2", "P3", "P4"):
+        for kind in ("response", "intervention", "restoration", "resolution"):
+            data[f"target_{priority}_{kind}"] = "4" if priority == "P1" else ""
+            data[f"basis_{priority}_{kind}"] = "business"
+    return data
+
+
+def verify_form(world: World) -> dict[str, Any]:
+    """A's client's stored document, uploaded for verification (A's roles see it named; B's see it unknown)."""
+    document = Document.objects.get(pk=world.ref("document"))
+    content = document_storage.read(document.storage_name)
+    return {"file": SimpleUploadedFile("document.pdf", content, content_type="application/pdf")}
 
 
 # The page registry -------------------------------------------------------------------------------
@@ -505,6 +545,159 @@ PAGES: dict[str, PageSpec] = {
             audits=1,
         ),
     ),
+    # Back office: SLA settings (calendars, provider closures, service levels): provider side only
+    "sla:service_level_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:service_level_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        # B's admin cannot name A's calendar: the form's choices are B's calendars (422).
+        post=Call(
+            provider_page(managers=Redirect("sla:service_level_list", exact=False), technician=403, other_admin=422),
+            data=service_level_form,
+            audits=1,
+        ),
+    ),
+    "sla:service_level_detail": PageSpec(
+        kwargs={"pk": "service_level"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:service_level_update": PageSpec(
+        kwargs={"pk": "service_level"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("sla:service_level_detail", ("service_level",)), technician=403, other_admin=404
+            ),
+            data=service_level_form,
+            audits=1,
+        ),
+    ),
+    "sla:service_level_archive": PageSpec(
+        kwargs={"pk": "service_level"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("sla:service_level_list"), technician=403, other_admin=404), audits=1
+        ),
+    ),
+    "sla:calendar_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:calendar_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                managers=Redirect("sla:calendar_list", exact=False),
+                technician=403,
+                other_admin=Redirect("sla:calendar_list", exact=False),
+            ),
+            data=calendar_form,
+            audits=1,
+        ),
+    ),
+    "sla:holiday_preview": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:calendar_detail": PageSpec(
+        kwargs={"pk": "calendar"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:calendar_update": PageSpec(
+        kwargs={"pk": "calendar"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("sla:calendar_detail", ("calendar",)), technician=403, other_admin=404),
+            data=calendar_form,
+            audits=1,
+        ),
+    ),
+    "sla:calendar_archive": PageSpec(
+        kwargs={"pk": "spare_calendar"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(provider_page(managers=Redirect("sla:calendar_list"), technician=403, other_admin=404), audits=1),
+    ),
+    "sla:calendar_simulate": PageSpec(
+        kwargs={"pk": "calendar"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:calendar_exception_create": PageSpec(
+        kwargs={"pk": "calendar"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("sla:calendar_detail", ("calendar",), exact=False), technician=403, other_admin=404
+            ),
+            data=lambda world: {"day": "2027-02-01", "kind": "closed", "label": "Inventory"},
+            audits=1,
+        ),
+    ),
+    "sla:calendar_exception_delete": PageSpec(
+        kwargs={"pk": "calendar", "exception_pk": "calendar_exception"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("sla:calendar_detail", ("calendar",), exact=False), technician=403, other_admin=404
+            ),
+            audits=1,
+        ),
+    ),
+    "sla:closure_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "sla:closure_create": PageSpec(
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("sla:closure_list"), technician=403, other_admin=Redirect("sla:closure_list")
+            ),
+            data=lambda world: {"label": "Inventory", "start_date": "2027-02-01", "end_date": "2027-02-02"},
+            audits=1,
+        ),
+    ),
+    "sla:closure_delete": PageSpec(
+        kwargs={"pk": "closure"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(provider_page(managers=Redirect("sla:closure_list"), technician=403, other_admin=404), audits=1),
+    ),
+    # Documents: the verification page (provider side) and the download (both sides, scoped)
+    "documents:verify": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=200, other_admin=200), data=verify_form, audits=0),  # a read
+    ),
+    "documents:download": PageSpec(
+        kwargs={"pk": "document"},
+        get=Call(
+            logged_in(provider=200, client_manager=200, client_user=200, other_client_manager=404, other_admin=404)
+        ),
+        post=Call(logged_in(members=405)),
+    ),
+    # Outgoing e-mail: the provider's administrators only (its managers and technicians: 403)
+    "mail:message_list": PageSpec(
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=200)),
+        post=Call(provider_page(admin=405, manager=403, technician=403, other_admin=405)),
+    ),
+    "mail:message_detail": PageSpec(
+        kwargs={"pk": "mail_message"},
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=404)),
+        post=Call(provider_page(admin=405, manager=403, technician=403, other_admin=405)),
+    ),
+    "mail:message_retry": PageSpec(
+        kwargs={"pk": "mail_message"},
+        get=Call(provider_page(admin=405, manager=403, technician=403, other_admin=405)),
+        post=Call(
+            provider_page(
+                admin=Redirect("mail:message_detail", ("mail_message",)), manager=403, technician=403, other_admin=404
+            ),
+            audits=1,
+        ),
+    ),
 }
 
 #: The Django admin is one group: operators only (``is_staff``); no membership gives access to it.
@@ -540,6 +733,9 @@ MEMBERSHIP_OBJECT = {
     "other_client_manager": 404,
     "other_admin": 404,
 }
+
+SLA_READ = {"provider": 200, "client_side": 404, "other_admin": 404}
+SLA_WRITE = {"managers": 200, "technician": 403, "client_side": 404, "other_admin": 404}
 
 API: dict[str, ApiSpec] = {
     "GET /api/v1/clients": ApiSpec(api_call(members=200)),
@@ -615,6 +811,57 @@ API: dict[str, ApiSpec] = {
     "POST /api/v1/memberships/{membership_id}/archive": ApiSpec(
         api_call(**MEMBERSHIP_OBJECT, audits=1), {"membership_id": "client_user_membership"}
     ),
+    # SLA settings: provider side reads, managers write; client roles see none of it.
+    "GET /api/v1/sla/calendars": ApiSpec(api_call(members=200)),
+    "POST /api/v1/sla/calendars": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=201,
+            data=lambda world: {"name": "New calendar", "week": {"mon": [["08:00", "18:00"]]}},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/sla/calendars/{calendar_id}": ApiSpec(api_call(**SLA_READ), {"calendar_id": "calendar"}),
+    "PATCH /api/v1/sla/calendars/{calendar_id}": ApiSpec(
+        api_call(**SLA_WRITE, data=lambda world: {"description": "Updated"}, audits=1), {"calendar_id": "calendar"}
+    ),
+    "POST /api/v1/sla/calendars/{calendar_id}/archive": ApiSpec(
+        api_call(**SLA_WRITE, audits=1), {"calendar_id": "spare_calendar"}
+    ),
+    "GET /api/v1/sla/service-levels": ApiSpec(api_call(members=200)),
+    # The role is checked before the calendar is looked up; B's admin cannot name A's calendar (422).
+    "POST /api/v1/sla/service-levels": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=422,
+            data=lambda world: {"name": "New level", "calendar_id": world.ref("calendar")},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/sla/service-levels/{service_level_id}": ApiSpec(
+        api_call(**SLA_READ), {"service_level_id": "service_level"}
+    ),
+    "PATCH /api/v1/sla/service-levels/{service_level_id}": ApiSpec(
+        api_call(**SLA_WRITE, data=lambda world: {"description": "Updated"}, audits=1),
+        {"service_level_id": "service_level"},
+    ),
+    "POST /api/v1/sla/service-levels/{service_level_id}/archive": ApiSpec(
+        api_call(**SLA_WRITE, audits=1), {"service_level_id": "service_level"}
+    ),
+    # A read (it writes nothing) sent as POST: provider roles; client roles 403; B names A's calendar: 422.
+    "POST /api/v1/sla/simulate": ApiSpec(
+        api_call(
+            provider=200,
+            client_side=403,
+            other_admin=422,
+            data=lambda world: {"calendar_id": world.ref("calendar"), "start": "2026-05-13T15:00:00Z", "seconds": 3600},
+            audits=0,
+        )
+    ),
+    # Verification reads a multipart upload; the matrix sends JSON, so there is no ``file``: 422.
+    "POST /api/v1/documents/verify": ApiSpec(api_call(members=403, provider=422, other_admin=422)),
 }
 
 
@@ -715,6 +962,9 @@ class World:
     b: Tenant
     contact: Contact  # A's client's contact
     admin_token: ApiToken  # a token of A's admin (for the revoke page)
+    sla: dict[str, int] = field(default_factory=dict)  # A's SLA settings rows (calendars, closure, …)
+    documents: dict[str, int] = field(default_factory=dict)  # A's stored documents
+    mail: dict[str, int] = field(default_factory=dict)  # A's outgoing e-mail
 
     def member(self, actor: str) -> Membership | None:
         if actor == "anonymous":
@@ -730,6 +980,9 @@ class World:
             "contact": self.contact.pk,
             "client_user_membership": self.a.client_user.pk,
             "admin_token": self.admin_token.pk,
+            **self.sla,
+            **self.documents,
+            **self.mail,
         }
         return refs[key]
 
@@ -762,7 +1015,69 @@ def build_world() -> World:
     _mark(tenant, A_PROVIDER, A_CLIENT, A_OTHER_CLIENT)
     _mark(other_tenant, B_PROVIDER, B_CLIENT, B_OTHER_CLIENT)
     admin_token, _secret = api_token_create(actor=tenant.admin, name="admin token")
-    return World(a=tenant, b=other_tenant, contact=Contact.objects.get(client=tenant.client), admin_token=admin_token)
+    sla = _sla_settings(tenant, A_PROVIDER)
+    _sla_settings(other_tenant, B_PROVIDER)
+    world = World(a=tenant, b=other_tenant, contact=Contact.objects.get(client=tenant.client), admin_token=admin_token)
+    world.sla = sla
+    world.documents = _documents(tenant)
+    _documents(other_tenant)
+    world.mail = _mail(tenant)
+    _mail(other_tenant)
+    return world
+
+
+def _documents(tenant: Tenant) -> dict[str, int]:
+    """A stored document of the tenant's client (its bytes carry no marker word)."""
+    document = document_store(
+        actor=tenant.manager,
+        content=b"%PDF-1.4\n%%EOF\n",
+        title="Contrat",
+        filename="contrat",
+        content_type="application/pdf",
+        client=tenant.client,
+    )
+    return {"document": document.pk}
+
+
+def _mail(tenant: Tenant) -> dict[str, int]:
+    """A failed e-mail sent in the tenant's name (what the retry page acts on)."""
+    (message,) = mail_send(
+        template="mail/email/welcome",
+        context={"name": "Jeanne", "provider_name": tenant.provider.name, "login_url": "https://pacte.example.fr/"},
+        recipients=[Recipient("jeanne@client.test")],
+        provider=tenant.provider,
+    )
+    OutboundMessage.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, last_error="550 5.1.1 Refused")
+    return {"mail_message": message.pk}
+
+
+def _sla_settings(tenant: Tenant, word: str) -> dict[str, int]:
+    """A tenant's calendars (one used by a service level, one spare), an exception, a closure, a service level."""
+    actor = tenant.manager
+    calendar = sla_services.calendar_create(actor=actor, name=f"Calendrier {word.title()}", week=SLA_WEEK)
+    spare = sla_services.calendar_create(actor=actor, name=f"Calendrier {word.title()} 2", week=SLA_WEEK)
+    exception = sla_services.calendar_exception_add(
+        actor=actor, calendar=calendar, day=datetime.date(2026, 8, 14), kind="closed", label=f"Pont {word.title()}"
+    )
+    closure = sla_services.provider_closure_add(
+        actor=actor,
+        start_date=datetime.date(2026, 12, 24),
+        end_date=datetime.date(2026, 12, 31),
+        label=f"Fermeture {word.title()}",
+    )
+    level = sla_services.service_level_create(
+        actor=actor,
+        name=f"Niveau {word.title()}",
+        calendar=calendar,
+        targets=[{"priority": "P1", "kind": "response", "seconds": 3600}],
+    )
+    return {
+        "calendar": calendar.pk,
+        "spare_calendar": spare.pk,
+        "calendar_exception": exception.pk,
+        "closure": closure.pk,
+        "service_level": level.pk,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -813,6 +1128,15 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
         {"last_used_at"},
     ),
     (User, "NULL, NULL", {"last_login"}),
+    (BusinessCalendar, "t.provider_id, NULL", set()),
+    (CalendarException, "t.provider_id, NULL", set()),
+    (ProviderClosure, "t.provider_id, NULL", set()),
+    (ServiceLevel, "t.provider_id, NULL", set()),
+    (ServiceLevelTarget, "t.provider_id, NULL", set()),
+    (Document, "t.provider_id, t.client_id", set()),
+    (SealCertificate, "t.provider_id, NULL", set()),
+    (SignatureEvidence, "t.provider_id, t.client_id", set()),
+    (OutboundMessage, "t.provider_id, NULL", set()),
 ]
 
 
@@ -902,7 +1226,8 @@ def check_response(response: Any, expected: Outcome, world: World, actor: str, w
             assert location.startswith(wanted), f"{what} as {actor}: redirected to {location}, expected {wanted}…"
     else:
         assert status == expected, f"{what} as {actor}: expected {expected}, got {status}"
-    body = response.content.decode(errors="replace").lower()
+    raw = b"".join(response.streaming_content) if response.streaming else response.content  # downloads stream
+    body = raw.decode(errors="replace").lower()
     leaked = [word for word in HIDDEN[actor] if word in body]
     assert leaked == [], f"{what} as {actor}: the response shows {leaked}"
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from pacte.accounts.models import Language
@@ -23,3 +26,30 @@ class ProfileForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class PasswordResetForm(DjangoPasswordResetForm):
+    """Django's reset form, its e-mail sent through the outbox (``mail_send``) in the user's language.
+
+    The message is marked sensitive: its body (the reset link) is erased once it has been sent.
+    """
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        from pacte.mail.services import mail_send, recipient_for_user
+
+        user = context["user"]
+        mail_send(
+            template=email_template_name.removesuffix(".txt"),
+            context=context,
+            recipients=[recipient_for_user(user)],
+            provider=None,
+            sensitive=True,
+        )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from pacte.accounts import services
-from pacte.accounts.forms import ApiTokenForm, LoginForm, ProfileForm
+from pacte.accounts.forms import ApiTokenForm, LoginForm, PasswordResetForm, ProfileForm
 from pacte.accounts.models import ApiToken
 from pacte.core.views import ActorRequiredMixin
 from pacte.tenancy.middleware import SESSION_KEY
@@ -34,6 +34,7 @@ class LogoutView(auth_views.LogoutView):
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
+    form_class = PasswordResetForm
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")

@@ -99,9 +99,13 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers(target: Any) -> None:
+    from pacte.documents.api import router as documents_router
+    from pacte.sla.api import router as sla_router
     from pacte.tenancy.api import router as tenancy_router
 
     target.add_router("/", tenancy_router)
+    target.add_router("/", sla_router)
+    target.add_router("/", documents_router)
 
 
 _register_routers(api)

@@ -68,6 +68,13 @@ INSTALLED_APPS = [
     "pacte.tenancy",
     "pacte.audit",
     "pacte.portal",
+    "pacte.sla",
+    "pacte.documents",
+    "django_tasks",
+    "django_tasks_db",
+    "pacte.jobs",
+    "pacte.events",
+    "pacte.mail",
 ]
 
 MIDDLEWARE = [
@@ -158,13 +165,55 @@ EMAIL_HOST_PASSWORD = os.environ.get("PACTE_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("PACTE_EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("PACTE_DEFAULT_FROM_EMAIL", "Pacte <no-reply@pacte.localhost>")
+EMAIL_TIMEOUT = int(os.environ.get("PACTE_EMAIL_TIMEOUT", "30"))
+if env_bool("PACTE_DEMO", False):
+    # The demo never sends real e-mail, whatever the environment says: messages land in var/mail/.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+# Background jobs, the event outbox and outgoing mail (docs/adr/0002-jobs-and-outbox.md). The queue
+# lives in the database, so a job enqueued inside a transaction exists only if that transaction commits.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+PACTE_JOBS_LEASE_SECONDS = float(os.environ.get("PACTE_JOBS_LEASE_SECONDS", "60"))
+PACTE_JOBS_TICK_SECONDS = float(os.environ.get("PACTE_JOBS_TICK_SECONDS", "10"))
+PACTE_JOBS_MAX_ATTEMPTS = int(os.environ.get("PACTE_JOBS_MAX_ATTEMPTS", "5"))
+PACTE_JOBS_RETENTION_DAYS = int(os.environ.get("PACTE_JOBS_RETENTION_DAYS", "30"))
+PACTE_EVENTS_MAX_ATTEMPTS = int(os.environ.get("PACTE_EVENTS_MAX_ATTEMPTS", "8"))
+PACTE_EVENTS_RETRY_SECONDS = float(os.environ.get("PACTE_EVENTS_RETRY_SECONDS", "30"))
+PACTE_MAIL_MAX_ATTEMPTS = int(os.environ.get("PACTE_MAIL_MAX_ATTEMPTS", "24"))
+PACTE_MAIL_RETRY_SECONDS = float(os.environ.get("PACTE_MAIL_RETRY_SECONDS", "60"))
+
+# Documents (docs/adr/0003-documents.md): stored under MEDIA_ROOT/documents/<provider id>/, never served
+# directly. Sealing (PAdES) uses a PKCS#12 file (certificate + private key) and its password; an install
+# hosting several providers gives each its own with PACTE_SEAL_P12_<provider id> / PACTE_SEAL_PASSWORD_<id>.
+PACTE_SEAL_P12 = os.environ.get("PACTE_SEAL_P12", "")
+PACTE_SEAL_PASSWORD = os.environ.get("PACTE_SEAL_PASSWORD", "")
+PACTE_SEAL_PROVIDERS = {
+    int(provider_id): (path, os.environ.get(f"PACTE_SEAL_PASSWORD_{provider_id}", ""))
+    for name, path in os.environ.items()
+    if name.startswith("PACTE_SEAL_P12_") and (provider_id := name.removeprefix("PACTE_SEAL_P12_")).isdigit()
+}
+PACTE_SEAL_DEMO_P12 = VAR_DIR / "seals" / "demo-seal.p12"
+PACTE_SEAL_DEMO_PASSWORD = "demo-seal-not-for-production"  # noqa: S105
+if env_bool("PACTE_DEMO", False) and not PACTE_SEAL_P12:
+    # `pacte demo` creates a self-signed demo certificate there (pacte manage seal_demo).
+    PACTE_SEAL_P12, PACTE_SEAL_PASSWORD = str(PACTE_SEAL_DEMO_P12), PACTE_SEAL_DEMO_PASSWORD
+# Uploads (the verification page and API): a request body over the limit is refused from its
+# Content-Length, before any of it is read; files over FILE_UPLOAD_MAX_MEMORY_SIZE stream to a
+# temporary file instead of memory; other form fields stay under DATA_UPLOAD_MAX_MEMORY_SIZE.
+PACTE_UPLOAD_MAX_SIZE = int(float(os.environ.get("PACTE_UPLOAD_MAX_MB", "20")) * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PACTE_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its INFO level narrates every layout step
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # API

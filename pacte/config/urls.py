@@ -13,7 +13,10 @@ urlpatterns = [
     path("accounts/", include("pacte.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("pacte.portal.urls")),
+    path("mail/", include("pacte.mail.urls")),
+    path("sla/", include("pacte.sla.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),
+    path("", include("pacte.documents.urls")),
 ]

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfig(AppConfig):
-    # No translated verbose_name yet: a new msgid would need the .po catalogues (the models slice adds it).
     name = "pacte.sla"
     label = "sla"
+    verbose_name = _("Service levels and calendars")

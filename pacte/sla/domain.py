@@ -1,11 +1,10 @@
-"""Business calendars and the SLA engine: business-time arithmetic, pure (no ORM, no clock).
+"""The SLA engine: business-time arithmetic on a :class:`~pacte.sla.calendars.Calendar`, pure (no ORM, no clock).
 
-A :class:`Calendar` says when the clock runs: weekly windows of local wall-clock time in an IANA zone,
-public holidays (``holidays`` package, or explicit dates), and exceptions by date. An :class:`SlaEngine`
-turns it into the sorted list of business intervals as UTC instants, with the running total of
-business seconds before each, so that ``F(t)`` (business seconds elapsed up to instant ``t``) is one
-binary search and a due date ``F⁻¹(F(start) + target + paused)`` another. Arrays of instants take the
-same path through ``numpy.searchsorted``.
+An :class:`SlaEngine` turns a calendar into the sorted list of business intervals as UTC instants,
+with the running total of business seconds before each, so that ``F(t)`` (business seconds elapsed
+up to instant ``t``) is one binary search and a due date ``F⁻¹(F(start) + target + paused)`` another.
+Arrays of instants take the same path through ``numpy.searchsorted``. The calendar definition (windows,
+holidays, exceptions) lives in :mod:`pacte.sla.calendars`; its names are re-exported here.
 
 Conventions (each one is tested in ``pacte/sla/tests``):
 
@@ -13,15 +12,7 @@ Conventions (each one is tested in ``pacte/sla/tests``):
   (floored: the engine's resolution is one second). Results are aware datetimes in UTC. Batch
   functions take ``int64`` Unix seconds or ``datetime64`` (read as UTC, floored to the second) and
   answer in the same kind. Nothing reads the process's ``TZ`` or locale: results are the same on
-  every machine; holiday names come in the language the calendar names.
-* **Windows** are half-open ``[start, end)`` in local wall-clock time. ``"24:00"`` is the end of the
-  day (an end of ``"00:00"`` means it too); an end before the start (``22:00–06:00``) runs into the
-  next day. **An overnight window belongs to the day it starts**: that day's weekday, holiday status
-  and exceptions decide whether it exists, and a closure or holiday on the next day does not cut its
-  tail. Overlapping or touching windows merge.
-* **A day's windows**: the weekday's windows; none if the day is a public holiday and
-  ``holidays_close``; a ``CLOSED`` exception empties the day and a ``PARTIAL`` one replaces its
-  windows (both override holidays, at most one of them per date); ``EXTRA`` exceptions add windows.
+  every machine.
 * **DST**: each window edge is converted from local time to UTC on its own, so a day is exactly as
   long as it is (29 Mar 2026 in Europe/Paris lasts 23 h, 25 Oct 2026 25 h). An edge at a local time
   that does not exist (spring forward: 02:30 on 29 Mar 2026) moves to the first instant that exists
@@ -50,27 +41,61 @@ Conventions (each one is tested in ``pacte/sla/tests``):
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
-import json
 import threading
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
-from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Final, Literal, overload
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
 import numpy as np
 import numpy.typing as npt
 
-DAY: Final = 86_400
-WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ENGINE_FORMAT: Final = 1
+from pacte.sla.calendars import (
+    CALENDAR_TIME,
+    DAY,
+    ENGINE_FORMAT,
+    WEEKDAYS,
+    Calendar,
+    CalendarError,
+    DayException,
+    ExceptionKind,
+    HolidayRegion,
+    Window,
+    WindowSpec,
+)
+
+__all__ = [
+    "CALENDAR_TIME",
+    "DAY",
+    "ENGINE_CACHE_SIZE",
+    "ENGINE_FORMAT",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "WEEKDAYS",
+    "BatchPauses",
+    "Calendar",
+    "CalendarError",
+    "Convention",
+    "DayException",
+    "ExceptionKind",
+    "HolidayRegion",
+    "NoOpenTimeError",
+    "Pauses",
+    "SlaEngine",
+    "Window",
+    "WindowSpec",
+    "add_business_seconds",
+    "business_seconds_between",
+    "clear_engine_cache",
+    "engine_for",
+    "is_open",
+    "local_instant",
+    "next_opening",
+]
+
 ENGINE_CACHE_SIZE: Final = 256
 MIN_YEAR: Final = 2
 MAX_YEAR: Final = 9997
@@ -78,7 +103,7 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _SECOND: Final = timedelta(seconds=1)
 _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 _FAR: Final = 2**62
-_HOLIDAYS_VERSION: Final = importlib.metadata.version("holidays")
+_fromtimestamp: Final = datetime.fromtimestamp
 
 Convention = Literal["stay", "next_open"]
 I64 = npt.NDArray[np.int64]
@@ -86,276 +111,8 @@ D64 = npt.NDArray[np.datetime64]
 Pauses = Sequence[tuple[datetime, datetime]]
 
 
-class CalendarError(ValueError):
-    """The calendar definition is invalid."""
-
-
 class NoOpenTimeError(ValueError):
     """The calendar has no (more) open time where the computation needs some."""
-
-
-# --------------------------------------------------------------------------------------------- definition
-
-
-def _parse_clock(value: str | time, *, is_end: bool) -> int:
-    if isinstance(value, time):
-        if value.microsecond or value.tzinfo is not None:
-            raise CalendarError(f"window edge {value} must be a whole-second wall-clock time")
-        return value.hour * 3600 + value.minute * 60 + value.second
-    parts = value.strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in parts):
-        raise CalendarError(f"window edge {value!r} is not HH:MM or HH:MM:SS")
-    h, m, s = (int(p) for p in [*parts, "00"][:3])
-    if m > 59 or s > 59 or h > 24 or (h == 24 and (m or s or not is_end)):
-        raise CalendarError(f"window edge {value!r} is not a time of day (24:00 only as an end)")
-    return h * 3600 + m * 60 + s
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Window:
-    """``[start, end)`` in seconds after local midnight; ``end < start`` ends on the next day (overnight)."""
-
-    start: int
-    end: int
-
-    def __post_init__(self) -> None:
-        if not (0 <= self.start < DAY and 0 <= self.end <= DAY):
-            raise CalendarError(f"window {self.start}–{self.end} is outside a day")
-        if self.end == 0:  # "22:00–00:00" is "22:00–24:00"
-            object.__setattr__(self, "end", DAY)
-        if self.end == self.start:
-            raise CalendarError("a window's start and end must differ (use 00:00–24:00 for a whole day)")
-
-    @classmethod
-    def parse(cls, start: str | time, end: str | time) -> Window:
-        return cls(_parse_clock(start, is_end=False), _parse_clock(end, is_end=True))
-
-    @property
-    def overnight(self) -> bool:
-        return self.end < self.start
-
-    @property
-    def seconds(self) -> int:
-        """Wall-clock length (a DST day changes the real length)."""
-        return self.end - self.start if self.end > self.start else DAY - self.start + self.end
-
-    def __str__(self) -> str:
-        def hhmm(x: int) -> str:
-            return f"{x // 3600:02d}:{x // 60 % 60:02d}" + (f":{x % 60:02d}" if x % 60 else "")
-
-        return f"{hhmm(self.start)}–{hhmm(self.end)}"
-
-
-@lru_cache(maxsize=4096)
-def _region_year(country: str, subdiv: str | None, language: str, year: int) -> tuple[tuple[date, str], ...]:
-    found = holidays_lib.country_holidays(country, subdiv=subdiv, years=year, language=language)
-    return tuple(sorted((d, str(name)) for d, name in found.items()))
-
-
-@dataclass(frozen=True, slots=True)
-class HolidayRegion:
-    """Public holidays of a country (ISO code) and subdivision (``None``: mainland), named in ``language``."""
-
-    country: str = "FR"
-    subdiv: str | None = None
-    language: str = "fr"
-
-    def __post_init__(self) -> None:
-        try:
-            _region_year(self.country, self.subdiv, self.language, 2000)
-        except NotImplementedError as exc:
-            raise CalendarError(f"unknown holiday region {self.country}/{self.subdiv}: {exc}") from exc
-
-    def holidays(self, year: int) -> dict[date, str]:
-        return dict(_region_year(self.country, self.subdiv, self.language, year))
-
-
-class ExceptionKind(StrEnum):
-    CLOSED = "closed"  # the whole day closed
-    PARTIAL = "partial"  # the day's windows replaced
-    EXTRA = "extra"  # windows added to the day
-
-
-@dataclass(frozen=True, slots=True)
-class DayException:
-    day: date
-    kind: ExceptionKind
-    windows: tuple[Window, ...] = ()
-    label: str = field(default="", compare=False)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.day, datetime) or not isinstance(self.day, date):
-            raise CalendarError("an exception's day must be a date")
-        object.__setattr__(self, "kind", ExceptionKind(self.kind))
-        object.__setattr__(self, "windows", tuple(sorted(self.windows)))
-        if self.kind is ExceptionKind.CLOSED and self.windows:
-            raise CalendarError("a closure has no windows")
-        if self.kind is ExceptionKind.EXTRA and not self.windows:
-            raise CalendarError("an extra opening needs at least one window")
-
-    @classmethod
-    def closed(cls, day: date, label: str = "") -> DayException:
-        return cls(day, ExceptionKind.CLOSED, (), label)
-
-    @classmethod
-    def partial(cls, day: date, windows: Iterable[Window], label: str = "") -> DayException:
-        return cls(day, ExceptionKind.PARTIAL, tuple(windows), label)
-
-    @classmethod
-    def extra_opening(cls, day: date, windows: Iterable[Window], label: str = "") -> DayException:
-        return cls(day, ExceptionKind.EXTRA, tuple(windows), label)
-
-
-WindowSpec = tuple[str | time, str | time]
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Calendar:
-    """A business calendar; equal definitions have equal :attr:`key` (labels are not part of it).
-
-    ``week``: seven tuples of windows, Monday first. ``holidays``: a region of the ``holidays`` package;
-    ``holiday_dates``: more holiday dates; both close the day when ``holidays_close``. ``exceptions``:
-    closures, partial days and extra openings by date. Build one with :meth:`weekly` or :meth:`always_open`.
-    """
-
-    timezone: str
-    week: tuple[tuple[Window, ...], ...]  # seven days, Monday first
-    holidays: HolidayRegion | None = None
-    holiday_dates: frozenset[date] = frozenset()
-    holidays_close: bool = True
-    exceptions: tuple[DayException, ...] = ()
-    key: str = field(init=False, repr=False)
-    zone: ZoneInfo = field(init=False, repr=False)
-    _replace: dict[date, tuple[Window, ...]] = field(init=False, repr=False)
-    _extra: dict[date, tuple[Window, ...]] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        try:
-            zone = ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise CalendarError(f"unknown time zone {self.timezone!r}") from exc
-        if len(self.week) != 7:
-            raise CalendarError("a week has seven days")
-        week = tuple(tuple(sorted(day)) for day in self.week)
-        exceptions = tuple(sorted(self.exceptions, key=lambda e: (e.day, e.kind.value, e.windows)))
-        replace: dict[date, tuple[Window, ...]] = {}
-        extra: dict[date, tuple[Window, ...]] = {}
-        for exc_ in exceptions:
-            if exc_.kind is ExceptionKind.EXTRA:
-                extra[exc_.day] = extra.get(exc_.day, ()) + exc_.windows
-            elif exc_.day in replace:
-                raise CalendarError(f"{exc_.day}: at most one closure or partial day per date")
-            else:
-                replace[exc_.day] = exc_.windows
-        holiday_dates = frozenset(self.holiday_dates)
-        if any(isinstance(d, datetime) for d in holiday_dates):
-            raise CalendarError("holiday dates must be dates")
-        canonical = {
-            "format": ENGINE_FORMAT,
-            "holidays_package": _HOLIDAYS_VERSION,
-            "timezone": zone.key,
-            "week": [[[w.start, w.end] for w in day] for day in week],
-            "region": None if self.holidays is None else [self.holidays.country, self.holidays.subdiv],
-            "holiday_dates": sorted(d.isoformat() for d in holiday_dates),
-            "holidays_close": bool(self.holidays_close),
-            "exceptions": [
-                [e.day.isoformat(), e.kind.value, [[w.start, w.end] for w in e.windows]] for e in exceptions
-            ],
-        }
-        digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-        for name, value in (
-            ("week", week),
-            ("exceptions", exceptions),
-            ("holiday_dates", holiday_dates),
-            ("zone", zone),
-            ("key", digest),
-            ("_replace", replace),
-            ("_extra", extra),
-        ):
-            object.__setattr__(self, name, value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Calendar) and other.key == self.key
-
-    def __hash__(self) -> int:
-        return hash(self.key)
-
-    @classmethod
-    def weekly(
-        cls,
-        timezone: str,
-        week: Mapping[str, Iterable[WindowSpec]],
-        *,
-        holidays: HolidayRegion | None = None,
-        holiday_dates: Iterable[date] = (),
-        holidays_close: bool = True,
-        exceptions: Iterable[DayException] = (),
-    ) -> Calendar:
-        """``week`` maps ``"mon"``…``"sun"`` to windows like ``[("08:00", "12:00"), ("14:00", "18:00")]``.
-
-        A day that is missing is closed.
-        """
-        unknown = set(week) - set(WEEKDAYS)
-        if unknown:
-            raise CalendarError(f"unknown weekday(s): {sorted(unknown)}")
-        days = tuple(tuple(Window.parse(a, b) for a, b in week.get(name, ())) for name in WEEKDAYS)
-        return cls(timezone, days, holidays, frozenset(holiday_dates), holidays_close, tuple(exceptions))
-
-    @classmethod
-    def always_open(cls, timezone: str = "UTC") -> Calendar:
-        """Calendar time (24×7): every second counts."""
-        return cls(timezone, tuple((Window(0, DAY),) for _ in WEEKDAYS))
-
-    def with_exceptions(self, *exceptions: DayException) -> Calendar:
-        """The same calendar with more exceptions on top (provider-wide closures, say)."""
-        return Calendar(
-            self.timezone,
-            self.week,
-            self.holidays,
-            self.holiday_dates,
-            self.holidays_close,
-            self.exceptions + exceptions,
-        )
-
-    @property
-    def unbounded(self) -> bool:
-        """Open time recurs every week (so there is always more, forwards and backwards)."""
-        return any(self.week)
-
-    def open_years(self) -> tuple[int, int] | None:
-        """For a calendar open only on exception days: its first and last year (``None`` when never open)."""
-        years = [d.year for d, ws in (*self._replace.items(), *self._extra.items()) if ws]
-        return (min(years), max(years)) if years else None
-
-    def is_holiday(self, day: date) -> bool:
-        return day in self.holiday_set(day.year)
-
-    def holidays_in(self, year: int) -> dict[date, str]:
-        """The year's public holidays with their names (explicit dates are named ``""``)."""
-        found = {} if self.holidays is None else self.holidays.holidays(year)
-        found.update({d: "" for d in self.holiday_dates if d.year == year and d not in found})
-        return dict(sorted(found.items()))
-
-    def holiday_set(self, year: int) -> frozenset[date]:
-        region: frozenset[date] = frozenset()
-        if self.holidays is not None:
-            h = self.holidays
-            region = frozenset(d for d, _ in _region_year(h.country, h.subdiv, h.language, year))
-        return region | self.holiday_dates
-
-    def windows_on(self, day: date, *, holiday_set: frozenset[date] | None = None) -> tuple[Window, ...]:
-        """The windows that start on ``day`` (local date), after holidays and exceptions."""
-        windows = self.week[day.weekday()]
-        if self.holidays_close and windows:
-            closed = day in holiday_set if holiday_set is not None else self.is_holiday(day)
-            if closed:
-                windows = ()
-        windows = self._replace.get(day, windows)
-        more = self._extra.get(day)
-        return tuple(sorted(windows + more)) if more else windows
-
-
-CALENDAR_TIME: Final = Calendar.always_open("UTC")
 
 
 # --------------------------------------------------------------------------------------------- instants
@@ -369,7 +126,10 @@ def _to_epoch(at: datetime) -> int:
 
 
 def _from_epoch(seconds: int) -> datetime:
-    return _EPOCH + timedelta(seconds=seconds)
+    try:
+        return _fromtimestamp(seconds, UTC)  # exact for an int, and twice as fast as adding a timedelta
+    except (OverflowError, OSError, ValueError):  # pragma: no cover - a platform whose gmtime is narrower
+        return _EPOCH + timedelta(seconds=seconds)
 
 
 def _array_epochs(values: I64 | D64) -> tuple[I64, bool]:
@@ -411,6 +171,17 @@ def _wall_to_epoch(zone: ZoneInfo, wall: int) -> int:
 
 def _local_midnight(zone: ZoneInfo, day: date) -> int:
     return _wall_to_epoch(zone, (day.toordinal() - _EPOCH_ORDINAL) * DAY)
+
+
+def local_instant(timezone: str, wall: datetime) -> datetime:
+    """The UTC instant of a local wall-clock time in ``timezone``, by the window-edge rule: a time in a
+    spring-forward gap moves to the first instant that exists after it, a time that happens twice takes
+    the first occurrence. ``wall`` is naive (read to the whole second)."""
+    if wall.tzinfo is not None:
+        raise ValueError("a wall-clock time is naive")
+    zone = Calendar.always_open(timezone).zone
+    seconds = (wall - _EPOCH.replace(tzinfo=None)) // _SECOND
+    return _from_epoch(_wall_to_epoch(zone, seconds))
 
 
 # --------------------------------------------------------------------------------------------- batch pauses
@@ -687,7 +458,10 @@ class SlaEngine:
         self, start: datetime, seconds: int, *, convention: Convention = "stay", pauses: Pauses = ()
     ) -> datetime:
         """The earliest instant with ``seconds`` of business time since ``start`` (see the conventions)."""
-        t0 = _to_epoch(start)
+        try:
+            t0 = (start - _EPOCH) // _SECOND  # _to_epoch, inlined (the hot path)
+        except TypeError:
+            t0 = _to_epoch(start)  # raises the ValueError for a naive datetime
         if seconds.__class__ is not int or seconds <= 0:
             seconds = _check_target(seconds)
             if seconds == 0:
@@ -706,7 +480,10 @@ class SlaEngine:
         if convention != "stay" or pauses:
             _check_convention(convention)
             due = self._pauses_and_roll(t0, v, due, convention, pauses)
-        return _EPOCH + timedelta(seconds=due)
+        try:
+            return _fromtimestamp(due, UTC)  # _from_epoch, inlined
+        except (OverflowError, OSError, ValueError):  # pragma: no cover - a platform whose gmtime is narrower
+            return _EPOCH + timedelta(seconds=due)
 
     def _pauses_and_roll(self, t0: int, v: int, due: int, convention: Convention, pauses: Pauses) -> int:
         merged = _merge_scalar(pauses, t0, _FAR) if pauses else []

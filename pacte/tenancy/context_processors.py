@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from pacte.mail.permissions import can_view_mail
 from pacte.tenancy.permissions import can_manage_clients, can_view_memberships
 
 
@@ -19,5 +20,6 @@ def actor(request: HttpRequest) -> dict[str, Any]:
             "client_side": current.is_client_side,
             "manage_clients": can_manage_clients(current),
             "users": can_view_memberships(current),
+            "mail": current.is_provider_side and can_view_mail(current),
         },
     }

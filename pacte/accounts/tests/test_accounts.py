@@ -69,11 +69,29 @@ def test_inactive_membership_cannot_act(login, tenant):
     assert response.url == reverse("accounts:switch")
 
 
-def test_password_reset_sends_a_working_link(client, tenant):
+def test_password_reset_sends_a_working_link(client, tenant, run_jobs):
+    """The e-mail goes through the outbox: queued by the request, sent by the worker, body erased after."""
+    from pacte.mail.models import MessageStatus, OutboundMessage
+    from pacte.mail.services import ERASED
+
     email = tenant.client_user.user.email
     response = client.post(reverse("accounts:password_reset"), {"email": email})
     assert response.status_code == 302
+    queued = OutboundMessage.objects.get()
+    assert (queued.status, queued.provider, queued.to, queued.language) == (
+        MessageStatus.QUEUED,
+        None,
+        [f"{tenant.client_user.user.full_name} <{email}>"],
+        "fr",
+    )
+    assert mail.outbox == []
+    run_jobs()
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("Pacte") and "choisissez votre mot de passe" in mail.outbox[0].subject
+    assert mail.outbox[0].extra_headers["Message-ID"] == queued.message_id
+    assert len(mail.outbox[0].alternatives) == 1  # text and HTML parts
+    queued.refresh_from_db()
+    assert (queued.status, queued.body_text) == (MessageStatus.SENT, ERASED)
     link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     new_password = "un-nouveau-mot-de-passe-2026"
@@ -82,10 +100,24 @@ def test_password_reset_sends_a_working_link(client, tenant):
     assert client.login(username=email, password=new_password)
 
 
-def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client, db):
+def test_password_reset_for_unknown_email_sends_nothing_and_says_the_same(client, db, run_jobs):
+    from pacte.mail.models import OutboundMessage
+
     response = client.post(reverse("accounts:password_reset"), {"email": "personne@nulle.part"})
     assert response.status_code == 302
+    run_jobs()
     assert mail.outbox == []
+    assert OutboundMessage.objects.count() == 0
+
+
+def test_password_reset_mail_is_in_the_users_language(client, tenant, run_jobs):
+    user = tenant.client_user.user
+    user.language = "en"
+    user.save()
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    run_jobs()
+    assert mail.outbox[0].subject == "Pacte: choose your password"
+    assert "Someone asked to choose a new password" in mail.outbox[0].body
 
 
 def test_profile_language_switches_the_ui(login, tenant):
