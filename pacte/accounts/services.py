@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pacte.accounts.models import ApiToken, Language, User
-from pacte.audit.services import audit_record, changed, snapshot
+from pacte.audit.services import audit_changes, audit_record, snapshot
 from pacte.tenancy.models import Membership
 
 TOKEN_PREFIX = "pacte_"  # noqa: S105 - a public marker, not a secret
@@ -79,14 +79,6 @@ def user_update_profile(*, user: User, actor: Membership | None, full_name: str,
     user.language = language
     user.full_clean(exclude=["password"])
     user.save(update_fields=["full_name", "language"])
-    old, new = changed(before, snapshot(user, ["full_name", "language"]))
-    if new:
-        audit_record(
-            actor=actor,
-            action="user.update",
-            instance=user,
-            provider=actor.provider if actor else None,
-            before=old,
-            after=new,
-        )
+    provider = actor.provider if actor else None
+    audit_changes(actor=actor, action="user.update", instance=user, provider=provider, before=before)
     return user

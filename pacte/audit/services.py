@@ -7,6 +7,7 @@ import decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import timezone
 
 from pacte.audit.context import current_request_context
 from pacte.audit.models import AuditEvent
@@ -77,3 +78,38 @@ def audit_record(
     )
     event.save()
     return event
+
+
+def audit_changes(
+    *,
+    actor: Membership | None,
+    action: str,
+    instance: models.Model,
+    provider: Provider | None,
+    before: dict[str, Any],
+) -> AuditEvent | None:
+    """Audit an update: only the fields that differ from ``before`` (a ``snapshot``); nothing if none did."""
+    old, new = changed(before, snapshot(instance, list(before)))
+    if not new:
+        return None
+    return audit_record(actor=actor, action=action, instance=instance, provider=provider, before=old, after=new)
+
+
+def archive_once(*, actor: Membership, instance: models.Model, action: str) -> bool:
+    """Set ``archived_at`` and audit it, once: archiving an archived row changes nothing (idempotent).
+
+    The caller checks the permission and locks the row (``select_for_update``) first.
+    """
+    if getattr(instance, "archived_at", None) is not None:
+        return False
+    archived_at = timezone.now()
+    instance.archived_at = archived_at  # type: ignore[attr-defined]
+    instance.save(update_fields=["archived_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=action,
+        instance=instance,
+        provider=actor.provider,
+        after={"archived_at": archived_at.isoformat()},
+    )
+    return True

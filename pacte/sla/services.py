@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pacte.audit.services import audit_record, changed, snapshot
+from pacte.audit.services import archive_once, audit_record, changed, snapshot
 from pacte.core.errors import ConflictError
 from pacte.core.services import apply_fields, ensure_not_archived
 from pacte.sla.calendars import WEEKDAYS
@@ -178,15 +178,7 @@ def calendar_archive(*, actor: Membership, calendar: BusinessCalendar) -> Busine
             raise ConflictError(
                 _("This calendar is the coverage of active service levels: %(names)s.") % {"names": ", ".join(names)}
             )
-        calendar.archived_at = timezone.now()
-        calendar.save(update_fields=["archived_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="sla_calendar.archive",
-            instance=calendar,
-            provider=actor.provider,
-            after={"archived_at": calendar.archived_at.isoformat()},
-        )
+        archive_once(actor=actor, instance=calendar, action="sla_calendar.archive")
     return calendar
 
 
@@ -390,14 +382,5 @@ def service_level_update(
 def service_level_archive(*, actor: Membership, service_level: ServiceLevel) -> ServiceLevel:
     require(can_manage_sla_settings(actor))
     service_level = ServiceLevel.objects.select_for_update().get(pk=service_level.pk, provider_id=actor.provider_id)
-    if service_level.archived_at is None:
-        service_level.archived_at = timezone.now()
-        service_level.save(update_fields=["archived_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="sla_service_level.archive",
-            instance=service_level,
-            provider=actor.provider,
-            after={"archived_at": service_level.archived_at.isoformat()},
-        )
+    archive_once(actor=actor, instance=service_level, action="sla_service_level.archive")
     return service_level

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pacte.accounts.models import User
-from pacte.audit.services import audit_record, changed, snapshot
+from pacte.audit.services import archive_once, audit_changes, audit_record, snapshot
 from pacte.core.services import apply_fields, ensure_not_archived
 from pacte.core.text import compact_identifier
 from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
@@ -104,11 +104,7 @@ def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client
     before = snapshot(client)
     apply_fields(client, _normalise_identifiers(fields), CLIENT_FIELDS)
     _save_client(client)
-    old, new = changed(before, snapshot(client))
-    if new:
-        audit_record(
-            actor=actor, action="client.update", instance=client, provider=actor.provider, before=old, after=new
-        )
+    audit_changes(actor=actor, action="client.update", instance=client, provider=actor.provider, before=before)
     return client
 
 
@@ -116,16 +112,7 @@ def client_update(*, actor: Membership, client: Client, **fields: Any) -> Client
 def client_archive(*, actor: Membership, client: Client) -> Client:
     require(can_manage_clients(actor))
     client = Client.objects.select_for_update().get(pk=client.pk, provider_id=actor.provider_id)
-    if client.archived_at is None:
-        client.archived_at = timezone.now()
-        client.save(update_fields=["archived_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="client.archive",
-            instance=client,
-            provider=actor.provider,
-            after={"archived_at": client.archived_at.isoformat()},
-        )
+    archive_once(actor=actor, instance=client, action="client.archive")
     return client
 
 
@@ -160,25 +147,14 @@ def site_update(*, actor: Membership, site: Site, **fields: Any) -> Site:
     _check_site_name(site)
     site.full_clean()
     site.save()
-    old, new = changed(before, snapshot(site))
-    if new:
-        audit_record(actor=actor, action="site.update", instance=site, provider=actor.provider, before=old, after=new)
+    audit_changes(actor=actor, action="site.update", instance=site, provider=actor.provider, before=before)
     return site
 
 
 @transaction.atomic
 def site_archive(*, actor: Membership, site: Site) -> Site:
     require(can_manage_client_records(actor, site.client))
-    if site.archived_at is None:
-        site.archived_at = timezone.now()
-        site.save(update_fields=["archived_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="site.archive",
-            instance=site,
-            provider=actor.provider,
-            after={"archived_at": site.archived_at.isoformat()},
-        )
+    archive_once(actor=actor, instance=site, action="site.archive")
     return site
 
 
@@ -216,27 +192,14 @@ def contact_update(*, actor: Membership, contact: Contact, **fields: Any) -> Con
     _check_contact_site(contact)
     contact.full_clean()
     contact.save()
-    old, new = changed(before, snapshot(contact))
-    if new:
-        audit_record(
-            actor=actor, action="contact.update", instance=contact, provider=actor.provider, before=old, after=new
-        )
+    audit_changes(actor=actor, action="contact.update", instance=contact, provider=actor.provider, before=before)
     return contact
 
 
 @transaction.atomic
 def contact_archive(*, actor: Membership, contact: Contact) -> Contact:
     require(can_manage_client_records(actor, contact.client))
-    if contact.archived_at is None:
-        contact.archived_at = timezone.now()
-        contact.save(update_fields=["archived_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="contact.archive",
-            instance=contact,
-            provider=actor.provider,
-            after={"archived_at": contact.archived_at.isoformat()},
-        )
+    archive_once(actor=actor, instance=contact, action="contact.archive")
     return contact
 
 
@@ -310,11 +273,7 @@ def membership_update(*, actor: Membership, membership: Membership, role: str) -
     membership.role = role
     membership.full_clean(validate_constraints=False)
     membership.save()
-    old, new = changed(before, snapshot(membership))
-    if new:
-        audit_record(
-            actor=actor, action="membership.update", instance=membership, provider=actor.provider, before=old, after=new
-        )
+    audit_changes(actor=actor, action="membership.update", instance=membership, provider=actor.provider, before=before)
     return membership
 
 
