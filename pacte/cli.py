@@ -17,6 +17,7 @@ Pacte demo — http://{host}:{port}/   (password for every account: demo-pacte-2
   manager@lyon.demo.pacte.test   client manager (Lyon accounting firm)
   user@lyon.demo.pacte.test      client user (Lyon accounting firm)
   manager@metz.demo.pacte.test   client manager (Metz industrial SME)
+  manager@asso.demo.pacte.test   client manager (association, not a professional client)
 """
 
 
@@ -71,6 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _manage("migrate", "--no-input", verbosity=0)
     _manage("load_demo", "--if-empty")
     _manage("seal_demo")  # the demo seal certificate (var/seals/) and a sealed sample document, once
+    _manage("load_demo_contracts")  # contracts signed and sealed with that certificate, once
     _manage("compile_translations", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)
     if args.no_serve:

@@ -11,6 +11,7 @@ import datetime
 from django.db import transaction
 
 from pacte.accounts.models import User
+from pacte.assets.demo import demo_assets
 from pacte.tenancy.models import Client, Provider, Role
 from pacte.tenancy.services import membership_bootstrap
 
@@ -56,6 +57,7 @@ def load_demo(*, today: datetime.date) -> Provider:
     clients = _clients(provider)
     _accounts(provider, clients)
     _service_levels(provider, today)
+    demo_assets(provider, clients["lyon"], clients["metz"], today=today)
     _mail(provider)
     return provider
 

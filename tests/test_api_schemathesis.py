@@ -94,6 +94,9 @@ def target(tenant: Tenant, api_token) -> Target:
             "contact_id": contact.pk,
             "membership_id": tenant.client_user.pk,
             **_sla_ids(tenant),
+            **_asset_ids(tenant),
+            **_revision_ids(tenant),
+            **_exit_ids(tenant),
         },
     )
 
@@ -109,6 +112,76 @@ def _sla_ids(tenant: Tenant) -> dict[str, int]:
         calendar = sla_services.calendar_create(actor=tenant.admin, name="Fuzzing", week=week)
         level = sla_services.service_level_create(actor=tenant.admin, name="Fuzzing", calendar=calendar)
     return {"calendar_id": level.calendar_id, "service_level_id": level.pk}
+
+
+def _asset_ids(tenant: Tenant) -> dict[str, int]:
+    """An asset of the tenant's client (created once), for the asset operations."""
+    from pacte.assets import services as asset_services
+    from pacte.assets.models import Asset
+
+    asset = Asset.objects.filter(client=tenant.client, name="Fuzzing").first()
+    if asset is None:
+        asset = asset_services.asset_create(actor=tenant.admin, client=tenant.client, name="Fuzzing")
+    return {"asset_id": asset.pk}
+
+
+def _revision_ids(tenant: Tenant) -> dict[str, int]:
+    """An active contract of the tenant's client with a Syntec revision clause and its index values (once)."""
+    import datetime
+    from decimal import Decimal
+
+    from pacte.contracts import indexes, services
+    from pacte.contracts.models import Contract
+
+    contract = Contract.objects.filter(provider=tenant.provider, title="Fuzzing revision").first()
+    if contract is None:
+        for month, value in ((datetime.date(2026, 10, 1), "306.0"), (datetime.date(2027, 10, 1), "314.5")):
+            indexes.index_value_create(
+                actor=tenant.admin, month=month, value=Decimal(value), published_on=month.replace(day=20)
+            )
+        contract = services.contract_create(
+            actor=tenant.admin,
+            client=tenant.client,
+            title="Fuzzing revision",
+            start_date=datetime.date(2027, 1, 1),
+            duration_months=12,
+            terms={
+                "contract_type": "assistance",
+                "billing_model": {"kind": "fixed_fee", "fee": "1000.00", "included_unit": "none"},
+                "price_revision": {"reference_month": "2026-10-01"},
+            },
+        )
+        # Active without the signing ceremony (it needs a seal certificate).
+        contract.versions.update(status="signed", signed_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC))
+        Contract.objects.filter(pk=contract.pk).update(status="active", term_number=1)
+    return {"contract_id": contract.pk}
+
+
+def _exit_ids(tenant: Tenant) -> dict[str, int]:
+    """An exit checklist item of a contract of the tenant's client that ended (once), for the exit operations."""
+    import datetime
+
+    from pacte.contracts import lifecycle, services
+    from pacte.contracts.models import Contract, ExitItem
+
+    item = ExitItem.objects.filter(contract__provider=tenant.provider, contract__title="Fuzzing exit").first()
+    if item is None:
+        contract = services.contract_create(
+            actor=tenant.admin,
+            client=tenant.client,
+            title="Fuzzing exit",
+            start_date=datetime.date(2025, 1, 1),
+            duration_months=12,
+            terms={"contract_type": "assistance", "billing_model": {"kind": "unlimited", "fee": "500.00"}},
+        )
+        # Signed and ended without the ceremony (it needs a seal certificate).
+        contract.versions.update(status="signed", signed_at=datetime.datetime(2024, 12, 1, tzinfo=datetime.UTC))
+        Contract.objects.filter(pk=contract.pk).update(status="active", end_date=datetime.date(2025, 12, 31))
+        contract.refresh_from_db()
+        lifecycle.exit_start(contract=contract, actor=None)
+        item = contract.exit_items.order_by("position").first()
+    assert item is not None
+    return {"exit_item_id": item.pk}
 
 
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
@@ -166,6 +239,29 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/sla/calendars/{calendar_id}"): {"description": "Updated"},
     ("POST", "/api/v1/sla/service-levels"): {"name": "New level", "calendar_id": "{calendar_id}"},
     ("PATCH", "/api/v1/sla/service-levels/{service_level_id}"): {"description": "Updated"},
+    ("POST", "/api/v1/assets"): {"client_id": "{client_id}", "name": "New asset", "site_id": "{site_id}"},
+    ("PATCH", "/api/v1/assets/{asset_id}"): {"make": "Dell"},
+    ("POST", "/api/v1/index-values"): {"month": "2026-11-01", "value": "306.9", "published_on": "2026-12-18"},
+    ("POST", "/api/v1/contracts/{contract_id}/revisions/preview"): {"revision_date": "2028-01-01"},
+    ("POST", "/api/v1/contracts/{contract_id}/revisions"): {"revision_date": "2028-01-01"},
+    ("POST", "/api/v1/contracts"): {
+        "client_id": "{client_id}",
+        "title": "New contract",
+        "start_date": "2027-01-01",
+        "duration_months": 12,
+        "terms": {"contract_type": "assistance", "billing_model": {"kind": "unlimited", "fee": "500.00"}},
+    },
+    ("PATCH", "/api/v1/contracts/{contract_id}"): {"title": "Renamed"},
+    ("POST", "/api/v1/contracts/{contract_id}/renew"): {"months": 12},
+    ("POST", "/api/v1/contracts/{contract_id}/amendments"): {"effective_from": "2027-06-01", "reason": "Volume"},
+    ("POST", "/api/v1/contracts/{contract_id}/notice"): {
+        "given_by": "client",
+        "received_on": "2027-03-01",
+        "channel": "email",
+        "comment": "Courrier",
+    },
+    ("PATCH", "/api/v1/exit-items/{exit_item_id}"): {"evidence_comment": "Done"},
+    ("POST", "/api/v1/service-categories"): {"code": "reseau", "name": "Réseau", "description": "Wi-Fi"},
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",
@@ -183,6 +279,9 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         "contact_id": contact.pk,
         "membership_id": tenant.client_user.pk,
         **_sla_ids(tenant),
+        **_asset_ids(tenant),
+        **_revision_ids(tenant),
+        **_exit_ids(tenant),
     }
 
 

@@ -17,6 +17,8 @@ LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 ACTING_AS = re.compile(r'<span class="muted" data-testid="acting-as">([^<]+)</span>')
 
 CLIENTS = ("Clients", "/clients/")
+CONTRACTS = ("Contrats", "/contracts/")
+ASSETS = ("Équipements", "/assets/")
 USERS_AND_ROLES = ("Rôles et utilisateurs", "/users/")
 SERVICE_LEVELS = ("Niveaux de service", "/sla/service-levels/")
 EMAILS = ("E-mails", "/mail/")
@@ -24,47 +26,49 @@ VERIFY_DOCUMENT = ("Vérifier un document", "/documents/verify/")
 PORTAL_HOME = ("Accueil", "/portal/")
 MY_COMPANY = ("Mon entreprise", "/portal/company/")
 PORTAL_USERS = ("Utilisateurs", "/portal/users/")
+PORTAL_ASSETS = ("Équipements", "/portal/assets/")
+PORTAL_CONTRACTS = ("Contrats", "/portal/contracts/")
 
 # email → (start page, navigation, role label · scope, "New client" button, pages the role may not open)
 EXPECTED = {
     "admin@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
+        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
         f"Administrateur (prestataire) · {PROVIDER_NAME}",
         True,
         ["/portal/"],
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
         ["/users/", "/mail/", "/portal/"],
     ),
     "tech@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Technicien · {PROVIDER_NAME}",
         False,
-        ["/users/", "/clients/new/", "/sla/calendars/new/", "/mail/", "/portal/"],
+        ["/users/", "/clients/new/", "/sla/calendars/new/", "/assets/new/", "/assets/import/", "/mail/", "/portal/"],
     ),
     "manager@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
+        [PORTAL_HOME, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
         "Responsable (client) · Cabinet Rhône Expertise Comptable",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],
     ),
     "user@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY],
+        [PORTAL_HOME, MY_COMPANY, PORTAL_ASSETS],
         "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
         None,
-        ["/clients/", "/portal/users/"],
+        ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/"],
     ),
     "manager@metz.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY, PORTAL_USERS],
+        [PORTAL_HOME, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
         "Responsable (client) · Mosellane de Mécanique Industrielle",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],

@@ -34,6 +34,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -46,8 +47,31 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pacte.accounts.models import ApiToken, User
 from pacte.accounts.services import api_token_create
+from pacte.assets import services as asset_services
+from pacte.assets.models import Asset
 from pacte.audit.models import AuditEvent
 from pacte.config.api import api
+from pacte.contracts import catalogue as contract_catalogue
+from pacte.contracts import dates as contract_dates
+from pacte.contracts import indexes as contract_indexes
+from pacte.contracts import lifecycle as contract_lifecycle
+from pacte.contracts import revisions as contract_revisions
+from pacte.contracts import services as contract_services
+from pacte.contracts.forms import AmendmentForm, ContractDraftForm, TemplateForm
+from pacte.contracts.models import (
+    Contract,
+    ContractAlert,
+    ContractSettings,
+    ContractTemplate,
+    ContractVersion,
+    ExitItem,
+    IndexValue,
+    Notice,
+    ReferenceSequence,
+    Revision,
+    ServiceCategory,
+)
+from pacte.contracts.tests.posting import form_data
 from pacte.documents import storage as document_storage
 from pacte.documents.models import Document, SealCertificate, SignatureEvidence
 from pacte.documents.services import document_store
@@ -240,6 +264,77 @@ def verify_form(world: World) -> dict[str, Any]:
     document = Document.objects.get(pk=world.ref("document"))
     content = document_storage.read(document.storage_name)
     return {"file": SimpleUploadedFile("document.pdf", content, content_type="application/pdf")}
+
+
+def asset_form(world: World) -> dict[str, Any]:
+    return {"client": world.a.client.pk, "name": "New asset", "kind": "laptop"}
+
+
+def asset_edit_form(world: World) -> dict[str, Any]:
+    return {"name": "Renamed asset", "kind": "laptop"}
+
+
+def asset_import_form(world: World) -> dict[str, Any]:
+    """A CSV file for A's client (its preview is a read: the file waits in the session)."""
+    content = "nom;numéro de série;type\r\nImported asset;SN-IMPORT-1;portable\r\n".encode()
+    return {"client": world.a.client.pk, "file": SimpleUploadedFile("parc.csv", content, content_type="text/csv")}
+
+
+def index_value_form(world: World) -> dict[str, Any]:
+    return {
+        "index_code": "SYNTEC",
+        "month": "2029-03",
+        "series": "current",
+        "value": "330,5",
+        "published_on": "2029-04-20",
+    }
+
+
+def index_import_form(world: World) -> dict[str, Any]:
+    """A CSV of index values (its preview is a read: the file waits in the session)."""
+    content = "mois;valeur;publié le\r\n03/2029;330,5;20/04/2029\r\n".encode()
+    return {"index_code": "SYNTEC", "file": SimpleUploadedFile("syntec.csv", content, content_type="text/csv")}
+
+
+def _in_days(days: int) -> str:
+    return (datetime.date.today() + datetime.timedelta(days=days)).isoformat()  # noqa: DTZ011
+
+
+def contract_new_form(world: World) -> dict[str, Any]:
+    return {
+        "client": world.a.client.pk,
+        "template": world.ref("contract_template"),
+        "title": "New contract",
+        "start_date": "2027-01-01",
+    }
+
+
+def contract_terms_form(world: World) -> dict[str, Any]:
+    """The whole terms form of A's draft as shown, retitled."""
+    contract = Contract.objects.get(pk=world.ref("contract_draft"))
+    initial = {"title": contract.title, "start_date": contract.start_date, "duration_months": contract.duration_months}
+    form = ContractDraftForm(terms=contract.versions.get().terms, initial=initial)
+    return form_data(form, title="Renamed contract")
+
+
+def amendment_form(world: World) -> dict[str, Any]:
+    contract = Contract.objects.get(pk=world.ref("contract_active"))
+    form = AmendmentForm(terms=contract.versions.get(number=1).terms)
+    return form_data(form, effective_from=_in_days(60), reason="New fee", ff_fee="1000.00")
+
+
+def amendment_edit_form(world: World) -> dict[str, Any]:
+    version = ContractVersion.objects.get(pk=world.ref("contract_amendment"))
+    return form_data(AmendmentForm(terms=version.terms), effective_from=_in_days(45), reason="Changed reason")
+
+
+def template_new_form(world: World) -> dict[str, Any]:
+    return form_data(TemplateForm(), name="New template", ff_fee="500.00")
+
+
+def template_edit_form(world: World) -> dict[str, Any]:
+    template = ContractTemplate.objects.get(pk=world.ref("contract_template"))
+    return form_data(TemplateForm(template=template), name="Renamed template")
 
 
 # The page registry -------------------------------------------------------------------------------
@@ -688,6 +783,100 @@ PAGES: dict[str, PageSpec] = {
         get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=404)),
         post=Call(provider_page(admin=405, manager=403, technician=403, other_admin=405)),
     ),
+    # Assets (equipment): every member reads its scope; the provider's managers write and import.
+    "assets:asset_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "assets:asset_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        # B's admin cannot name A's client: the form's choices are B's clients (422).
+        post=Call(
+            provider_page(managers=Redirect("assets:asset_list", exact=False), technician=403, other_admin=422),
+            data=asset_form,
+            audits=1,
+        ),
+    ),
+    "assets:asset_detail": PageSpec(
+        kwargs={"pk": "asset"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "assets:asset_update": PageSpec(
+        kwargs={"pk": "asset"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("assets:asset_detail", ("asset",)), technician=403, other_admin=404),
+            data=asset_edit_form,
+            audits=1,
+        ),
+    ),
+    "assets:asset_archive": PageSpec(
+        kwargs={"pk": "asset"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(provider_page(managers=Redirect("assets:asset_list"), technician=403, other_admin=404), audits=1),
+    ),
+    "assets:asset_import": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        # The preview writes nothing (the file waits in the session); B's admin cannot name A's client (422).
+        post=Call(provider_page(managers=200, technician=403, other_admin=422), data=asset_import_form, audits=0),
+    ),
+    "assets:asset_import_confirm": PageSpec(
+        get=Call(provider_page(managers=405, technician=403, other_admin=405)),
+        # Nothing waits in this session: back to the upload page, nothing written.
+        post=Call(
+            provider_page(
+                managers=Redirect("assets:asset_import"), technician=403, other_admin=Redirect("assets:asset_import")
+            ),
+            audits=0,
+        ),
+    ),
+    "portal:asset_list": PageSpec(get=Call(portal_page(client_side=200)), post=Call(portal_page(client_side=405))),
+    "portal:asset_detail": PageSpec(
+        kwargs={"pk": "asset"},
+        get=Call(portal_page(client_manager=200, client_user=200, other_client_manager=404)),
+        post=Call(portal_page(client_side=405)),
+    ),
+    # The client's contracts in the portal: its manager only (client users see no contract: 404).
+    "portal:contract_list": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=404, other_client_manager=200)),
+        post=Call(portal_page(client_manager=405, client_user=404, other_client_manager=405)),
+    ),
+    "portal:contract_detail": PageSpec(
+        kwargs={"pk": "portal_contract"},
+        get=Call(portal_page(client_manager=200, client_user=404, other_client_manager=404)),
+        post=Call(portal_page(client_manager=405, client_user=404, other_client_manager=405)),
+    ),
+    "portal:version_sign": PageSpec(
+        kwargs={"pk": "portal_amendment"},
+        get=Call(portal_page(client_manager=200, client_user=404, other_client_manager=404)),
+        # An empty form (no consent, no name): 422 and nothing signed (the signature itself: contracts' tests).
+        post=Call(portal_page(client_manager=422, client_user=404, other_client_manager=404), audits=0),
+    ),
+    "portal:version_pdf": PageSpec(
+        kwargs={"pk": "portal_amendment"},
+        get=Call(portal_page(client_manager=200, client_user=404, other_client_manager=404)),
+        post=Call(portal_page(client_manager=405, client_user=404, other_client_manager=405)),
+    ),
+    "portal:contract_notice": PageSpec(
+        kwargs={"pk": "portal_contract"},
+        get=Call(portal_page(client_manager=200, client_user=404, other_client_manager=404)),
+        post=Call(
+            portal_page(
+                client_manager=Redirect("portal:contract_detail", ("portal_contract",)),
+                client_user=404,
+                other_client_manager=404,
+            ),
+            data=lambda world: {"confirm": "on"},
+            audits=1,
+        ),
+    ),
+    "portal:contract_exit_signoff": PageSpec(
+        kwargs={"pk": "portal_contract"},
+        get=Call(portal_page(client_manager=405, client_user=404, other_client_manager=405)),
+        # The contract is active, not in exit: nothing to sign off (409).
+        post=Call(portal_page(client_manager=409, client_user=404, other_client_manager=404)),
+    ),
     "mail:message_retry": PageSpec(
         kwargs={"pk": "mail_message"},
         get=Call(provider_page(admin=405, manager=403, technician=403, other_admin=405)),
@@ -696,6 +885,329 @@ PAGES: dict[str, PageSpec] = {
                 admin=Redirect("mail:message_detail", ("mail_message",)), manager=403, technician=403, other_admin=404
             ),
             audits=1,
+        ),
+    ),
+    # Contracts: the index table (provider roles read, managers write), alert settings (admins), price revision
+    "contracts:index_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:index_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:index_list", exact=False),
+                technician=403,
+                other_admin=Redirect("contracts:index_list", exact=False),
+            ),
+            data=index_value_form,
+            audits=1,
+        ),
+    ),
+    "contracts:index_update": PageSpec(
+        kwargs={"pk": "index_value"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("contracts:index_list", exact=False), technician=403, other_admin=404),
+            data=index_value_form,
+            audits=1,
+        ),
+    ),
+    "contracts:index_delete": PageSpec(
+        kwargs={"pk": "index_value"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("contracts:index_list", exact=False), technician=403, other_admin=404),
+            audits=1,
+        ),
+    ),
+    "contracts:index_import": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(provider_page(managers=200, technician=403, other_admin=200), data=index_import_form, audits=0),
+    ),
+    "contracts:index_import_confirm": PageSpec(
+        get=Call(provider_page(managers=405, technician=403, other_admin=405)),
+        # Nothing waits in this session: back to the upload page, nothing written.
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:index_import"),
+                technician=403,
+                other_admin=Redirect("contracts:index_import"),
+            ),
+            audits=0,
+        ),
+    ),
+    "contracts:settings": PageSpec(
+        get=Call(provider_page(admin=200, manager=403, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                admin=Redirect("contracts:settings"),
+                manager=403,
+                technician=403,
+                other_admin=Redirect("contracts:settings"),
+            ),
+            data=lambda world: {"lead_days": "60, 15", "alerts_enabled": "on"},
+            audits=1,
+        ),
+    ),
+    "contracts:revision_list": PageSpec(
+        kwargs={"pk": "revision_contract"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:revision_start": PageSpec(
+        kwargs={"pk": "revision_contract"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        # The preview writes nothing.
+        post=Call(
+            provider_page(managers=200, technician=403, other_admin=404),
+            data=lambda world: {"revision_date": "2029-01-01"},
+            audits=0,
+        ),
+    ),
+    "contracts:revision_apply": PageSpec(
+        kwargs={"pk": "revision_contract"},
+        get=Call(provider_page(managers=405, technician=403, other_admin=405)),
+        # The revised version, the Revision row, the letter (document.create) and its e-mail.
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:revision_list", ("revision_contract",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            data=lambda world: {"revision_date": "2029-01-01"},
+            audits=2,
+        ),
+    ),
+    "contracts:revision_detail": PageSpec(
+        kwargs={"pk": "revision_contract", "revision_pk": "revision"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    # Contracts (provider side): every provider role reads; the provider's managers write.
+    "contracts:contract_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:contract_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        # B's admin cannot name A's client nor A's template: the form's choices are B's (422).
+        post=Call(
+            provider_page(managers=Redirect("contracts:contract_list", exact=False), technician=403, other_admin=422),
+            data=contract_new_form,
+            audits=1,
+        ),
+    ),
+    "contracts:contract_detail": PageSpec(
+        kwargs={"pk": "contract_active"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:contract_update": PageSpec(
+        kwargs={"pk": "contract_draft"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_draft",)), technician=403, other_admin=404
+            ),
+            data=contract_terms_form,
+            audits=1,
+        ),
+    ),
+    "contracts:contract_send": PageSpec(
+        kwargs={"pk": "contract_draft"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        # contract.send, its PDF and Word documents, the provider's signature evidence.
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_draft",)), technician=403, other_admin=404
+            ),
+            audits=4,
+        ),
+    ),
+    "contracts:contract_cancel": PageSpec(
+        kwargs={"pk": "contract_draft"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_draft",)), technician=403, other_admin=404
+            ),
+            audits=1,
+        ),
+    ),
+    "contracts:contract_renew": PageSpec(
+        kwargs={"pk": "contract_active"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_active",)), technician=403, other_admin=404
+            ),
+            audits=1,
+        ),
+    ),
+    "contracts:notice_create": PageSpec(
+        kwargs={"pk": "contract_active"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_active",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            data=lambda world: {"given_by": "client", "received_on": _in_days(0), "channel": "email"},
+            audits=1,
+        ),
+    ),
+    "contracts:exit_start": PageSpec(
+        kwargs={"pk": "contract_expired"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_expired",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            audits=1,
+        ),
+    ),
+    # Mandatory exit items are open: closing is refused (409), nothing written.
+    "contracts:contract_close": PageSpec(
+        kwargs={"pk": "contract_exit"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(provider_page(managers=409, technician=403, other_admin=404)),
+    ),
+    "contracts:amendment_create": PageSpec(
+        kwargs={"pk": "contract_active"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_active",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            data=amendment_form,
+            audits=1,
+        ),
+    ),
+    "contracts:amendment_update": PageSpec(
+        kwargs={"pk": "contract_amendment"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_amended",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            data=amendment_edit_form,
+            audits=1,
+        ),
+    ),
+    "contracts:amendment_send": PageSpec(
+        kwargs={"pk": "contract_amendment"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_amended",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            audits=4,
+        ),
+    ),
+    "contracts:amendment_cancel": PageSpec(
+        kwargs={"pk": "contract_amendment"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_amended",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            audits=1,
+        ),
+    ),
+    "contracts:exit_item_update": PageSpec(
+        kwargs={"pk": "exit_item"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:contract_detail", ("contract_exit",), exact=False),
+                technician=403,
+                other_admin=404,
+            ),
+            data=lambda world: {"evidence_comment": "Accesses returned.", "owner": ""},
+            audits=1,
+        ),
+    ),
+    "contracts:category_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:category_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:category_list"),
+                technician=403,
+                other_admin=Redirect("contracts:category_list"),
+            ),
+            data=lambda world: {"code": "new-category", "name": "New category"},
+            audits=1,
+        ),
+    ),
+    "contracts:category_update": PageSpec(
+        kwargs={"pk": "contract_category"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(managers=Redirect("contracts:category_list"), technician=403, other_admin=404),
+            data=lambda world: {"name": "Renamed category"},
+            audits=1,
+        ),
+    ),
+    "contracts:category_archive": PageSpec(
+        kwargs={"pk": "contract_category"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("contracts:category_list"), technician=403, other_admin=404), audits=1
+        ),
+    ),
+    "contracts:template_list": PageSpec(
+        get=Call(provider_page(provider=200, other_admin=200)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:template_create": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:template_list", exact=False),
+                technician=403,
+                other_admin=Redirect("contracts:template_list", exact=False),
+            ),
+            data=template_new_form,
+            audits=1,
+        ),
+    ),
+    "contracts:template_detail": PageSpec(
+        kwargs={"pk": "contract_template"},
+        get=Call(provider_page(provider=200, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
+    "contracts:template_update": PageSpec(
+        kwargs={"pk": "contract_template"},
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(
+            provider_page(
+                managers=Redirect("contracts:template_detail", ("contract_template",)), technician=403, other_admin=404
+            ),
+            data=template_edit_form,
+            audits=1,
+        ),
+    ),
+    "contracts:template_archive": PageSpec(
+        kwargs={"pk": "contract_template"},
+        get=Call(provider_page(provider=405, other_admin=405)),
+        post=Call(
+            provider_page(managers=Redirect("contracts:template_list"), technician=403, other_admin=404), audits=1
         ),
     ),
 }
@@ -736,6 +1248,23 @@ MEMBERSHIP_OBJECT = {
 
 SLA_READ = {"provider": 200, "client_side": 404, "other_admin": 404}
 SLA_WRITE = {"managers": 200, "technician": 403, "client_side": 404, "other_admin": 404}
+CONTRACT_READ = {
+    "provider": 200,
+    "client_manager": 200,
+    "client_user": 404,
+    "other_client_manager": 404,
+    "other_admin": 404,
+}
+#: A contract the client's manager sees (not a draft): its role is refused (403); a draft is hidden from it (404).
+CONTRACT_WRITE = {
+    "managers": 200,
+    "technician": 403,
+    "client_manager": 403,
+    "client_user": 404,
+    "other_client_manager": 404,
+    "other_admin": 404,
+}
+DRAFT_WRITE = {"managers": 200, "technician": 403, "client_side": 404, "other_admin": 404}
 
 API: dict[str, ApiSpec] = {
     "GET /api/v1/clients": ApiSpec(api_call(members=200)),
@@ -861,7 +1390,143 @@ API: dict[str, ApiSpec] = {
         )
     ),
     # Verification reads a multipart upload; the matrix sends JSON, so there is no ``file``: 422.
+    # Assets: every member reads its scope (client roles: their company's); the provider's managers write.
+    "GET /api/v1/assets": ApiSpec(api_call(members=200)),
+    "POST /api/v1/assets": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=422,
+            data=lambda world: {"client_id": world.a.client.pk, "name": "New asset", "kind": "laptop"},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/assets/{asset_id}": ApiSpec(api_call(**CLIENT_RECORD_READ, **FOREIGN), {"asset_id": "asset"}),
+    "PATCH /api/v1/assets/{asset_id}": ApiSpec(
+        api_call(members=403, managers=200, **FOREIGN, data=lambda world: {"make": "Dell"}, audits=1),
+        {"asset_id": "asset"},
+    ),
+    "POST /api/v1/assets/{asset_id}/archive": ApiSpec(
+        api_call(members=403, managers=200, **FOREIGN, audits=1), {"asset_id": "asset"}
+    ),
     "POST /api/v1/documents/verify": ApiSpec(api_call(members=403, provider=422, other_admin=422)),
+    # Contracts: the index table and price revision.
+    "GET /api/v1/index-values": ApiSpec(api_call(members=200)),
+    "POST /api/v1/index-values": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=201,
+            data=lambda world: {"month": "2029-03-01", "value": "330.5", "published_on": "2029-04-20"},
+            audits=1,
+        )
+    ),
+    # The CSV comes as a multipart file (or a text/csv body); the matrix sends JSON, so there is none: 422.
+    "POST /api/v1/index-values/import": ApiSpec(api_call(members=403, managers=422, other_admin=422)),
+    "GET /api/v1/contracts/{contract_id}/revisions": ApiSpec(
+        api_call(provider=200, client_manager=200, client_user=404, other_client_manager=404, other_admin=404),
+        {"contract_id": "revision_contract"},
+    ),
+    "POST /api/v1/contracts/{contract_id}/revisions/preview": ApiSpec(
+        api_call(
+            managers=200,
+            technician=403,
+            client_manager=403,
+            client_user=404,
+            other_client_manager=404,
+            other_admin=404,
+            data=lambda world: {"revision_date": "2029-01-01"},
+            audits=0,
+        ),
+        {"contract_id": "revision_contract"},
+    ),
+    "POST /api/v1/contracts/{contract_id}/revisions": ApiSpec(
+        api_call(
+            managers=201,
+            technician=403,
+            client_manager=403,
+            client_user=404,
+            other_client_manager=404,
+            other_admin=404,
+            data=lambda world: {"revision_date": "2029-01-01"},
+            audits=2,
+        ),
+        {"contract_id": "revision_contract"},
+    ),
+    # Contracts: provider roles read their provider's; a client's manager its company's (never drafts), its users none.
+    "GET /api/v1/contracts": ApiSpec(api_call(members=200)),
+    "POST /api/v1/contracts": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=422,
+            data=lambda world: {
+                "client_id": world.a.client.pk,
+                "title": "New contract",
+                "start_date": "2027-01-01",
+                "duration_months": 12,
+                "template_id": world.ref("contract_template"),
+            },
+            audits=1,
+        )
+    ),
+    "GET /api/v1/contracts/{contract_id}": ApiSpec(api_call(**CONTRACT_READ), {"contract_id": "contract_active"}),
+    "PATCH /api/v1/contracts/{contract_id}": ApiSpec(
+        api_call(**DRAFT_WRITE, data=lambda world: {"title": "Renamed contract"}, audits=1),
+        {"contract_id": "contract_draft"},
+    ),
+    "POST /api/v1/contracts/{contract_id}/send": ApiSpec(
+        api_call(**DRAFT_WRITE, audits=4), {"contract_id": "contract_draft"}
+    ),
+    "POST /api/v1/contracts/{contract_id}/cancel": ApiSpec(
+        api_call(**DRAFT_WRITE, audits=1), {"contract_id": "contract_draft"}
+    ),
+    "POST /api/v1/contracts/{contract_id}/renew": ApiSpec(
+        api_call(**CONTRACT_WRITE, data=lambda world: {}, audits=1), {"contract_id": "contract_active"}
+    ),
+    # Mandatory exit items are open: 409 for the managers, nothing written.
+    "POST /api/v1/contracts/{contract_id}/close": ApiSpec(
+        api_call(**{**CONTRACT_WRITE, "managers": 409}), {"contract_id": "contract_exit"}
+    ),
+    "GET /api/v1/contracts/{contract_id}/versions": ApiSpec(
+        api_call(**CONTRACT_READ), {"contract_id": "contract_active"}
+    ),
+    "GET /api/v1/contracts/{contract_id}/terms": ApiSpec(api_call(**CONTRACT_READ), {"contract_id": "contract_active"}),
+    "POST /api/v1/contracts/{contract_id}/amendments": ApiSpec(
+        api_call(
+            **{**CONTRACT_WRITE, "managers": 201},
+            data=lambda world: {"effective_from": _in_days(60), "reason": "New fee"},
+            audits=1,
+        ),
+        {"contract_id": "contract_active"},
+    ),
+    # The client's manager gives its company's notice (received today, through the portal's channel).
+    "POST /api/v1/contracts/{contract_id}/notice": ApiSpec(
+        api_call(
+            **{**CONTRACT_WRITE, "managers": 201, "client_manager": 201},
+            data=lambda world: {"given_by": "client", "received_on": _in_days(0), "channel": "email"},
+            audits=1,
+        ),
+        {"contract_id": "contract_active"},
+    ),
+    "GET /api/v1/contracts/{contract_id}/exit-items": ApiSpec(
+        api_call(**CONTRACT_READ), {"contract_id": "contract_exit"}
+    ),
+    "PATCH /api/v1/exit-items/{exit_item_id}": ApiSpec(
+        api_call(**CONTRACT_WRITE, data=lambda world: {"evidence_comment": "Accesses returned."}, audits=1),
+        {"exit_item_id": "exit_item"},
+    ),
+    "GET /api/v1/service-categories": ApiSpec(api_call(members=200)),
+    "POST /api/v1/service-categories": ApiSpec(
+        api_call(
+            members=403,
+            managers=201,
+            other_admin=201,
+            data=lambda world: {"code": "new-category", "name": "New category"},
+            audits=1,
+        )
+    ),
+    "GET /api/v1/contract-templates": ApiSpec(api_call(members=200)),
 }
 
 
@@ -965,6 +1630,10 @@ class World:
     sla: dict[str, int] = field(default_factory=dict)  # A's SLA settings rows (calendars, closure, …)
     documents: dict[str, int] = field(default_factory=dict)  # A's stored documents
     mail: dict[str, int] = field(default_factory=dict)  # A's outgoing e-mail
+    assets: dict[str, int] = field(default_factory=dict)  # A's clients' assets
+    revisions: dict[str, int] = field(default_factory=dict)  # A's revised contract, its revision, an index value
+    portal_contracts: dict[str, int] = field(default_factory=dict)  # A's client's contract and its sent amendment
+    contract_pages: dict[str, int] = field(default_factory=dict)  # A's contracts in each state, template, category
 
     def member(self, actor: str) -> Membership | None:
         if actor == "anonymous":
@@ -983,6 +1652,10 @@ class World:
             **self.sla,
             **self.documents,
             **self.mail,
+            **self.assets,
+            **self.revisions,
+            **self.portal_contracts,
+            **self.contract_pages,
         }
         return refs[key]
 
@@ -1023,7 +1696,137 @@ def build_world() -> World:
     _documents(other_tenant)
     world.mail = _mail(tenant)
     _mail(other_tenant)
+    world.assets = _assets(tenant, A_CLIENT, A_OTHER_CLIENT)
+    _assets(other_tenant, B_CLIENT, B_OTHER_CLIENT)
+    world.revisions = _revisions(tenant, A_CLIENT)
+    _revisions(other_tenant, B_CLIENT)
+    world.portal_contracts = _portal_contracts(tenant)
+    _portal_contracts(other_tenant)
+    world.contract_pages = _contract_pages(tenant, A_PROVIDER, A_CLIENT)
+    _contract_pages(other_tenant, B_PROVIDER, B_CLIENT)
     return world
+
+
+def _active_contract(tenant: Tenant, start: datetime.date, fee: str) -> Contract:
+    """An active 12-month contract of the tenant's client, signed without the ceremony (no seal certificate here)."""
+    terms = {
+        "contract_type": "assistance",
+        "billing_model": {"kind": "fixed_fee", "fee": fee, "period": "month"},
+        "renewal": {"kind": "tacit", "notice_months": 2},
+    }
+    contract = contract_services.contract_create(
+        actor=tenant.manager,
+        client=tenant.client,
+        title="Assistance",
+        start_date=start,
+        duration_months=12,
+        terms=terms,
+    )
+    contract.versions.update(status="signed", signed_at=datetime.datetime.now(datetime.UTC))
+    Contract.objects.filter(pk=contract.pk).update(
+        status="active", term_number=1, term_start=start, term_end=contract_dates.term_last_day(start, 12)
+    )
+    contract.refresh_from_db()
+    return contract
+
+
+def _portal_contracts(tenant: Tenant) -> dict[str, int]:
+    """An active contract of the tenant's client with an amendment sent for signature (its PDF and Word rendered)."""
+    today = datetime.date.today()  # noqa: DTZ011  (the services' "today" is the server's local date too)
+    contract = _active_contract(tenant, today - datetime.timedelta(days=30), "900.00")
+    amendment = contract_services.amendment_create(
+        actor=tenant.manager,
+        contract=contract,
+        effective_from=today + datetime.timedelta(days=30),
+        reason="Volume",
+        terms={
+            "contract_type": "assistance",
+            "billing_model": {"kind": "fixed_fee", "fee": "1290.00", "period": "month"},
+            "renewal": {"kind": "tacit", "notice_months": 2},
+        },
+    )
+    contract_services.amendment_send(actor=tenant.manager, version=amendment)
+    return {"portal_contract": contract.pk, "portal_amendment": amendment.pk}
+
+
+def _signed_contract(tenant: Tenant, start: datetime.date, title: str, renewal: dict[str, Any]) -> Contract:
+    """A 12-month contract of the tenant's client, signed without the ceremony (no seal certificate here)."""
+    contract = contract_services.contract_create(
+        actor=tenant.manager,
+        client=tenant.client,
+        title=title,
+        start_date=start,
+        duration_months=12,
+        terms={
+            "contract_type": "assistance",
+            "billing_model": {"kind": "fixed_fee", "fee": "900.00", "included_unit": "none"},
+            "renewal": renewal,
+        },
+    )
+    contract.versions.update(status="signed", signed_at=datetime.datetime.now(datetime.UTC))
+    Contract.objects.filter(pk=contract.pk).update(
+        status="active", term_number=1, term_start=start, term_end=contract_dates.term_last_day(start, 12)
+    )
+    contract.refresh_from_db()
+    return contract
+
+
+def _contract_pages(tenant: Tenant, provider_word: str, client_word: str) -> dict[str, int]:
+    """A category, a template, and contracts of the tenant's client in each state the provider's pages act on."""
+    actor, today = tenant.manager, datetime.date.today()  # noqa: DTZ011  (the services' "today" is local too)
+    category = contract_catalogue.category_create(
+        actor=actor, code=f"cat-{provider_word}", name=f"Catégorie {provider_word.title()}"
+    )
+    template = contract_catalogue.template_create(
+        actor=actor,
+        name=f"Modèle {provider_word.title()}",
+        duration_months=12,
+        default_terms={
+            "contract_type": "assistance",
+            "billing_model": {"kind": "time_and_materials", "labour_rate": "80"},
+        },
+    )
+    contract_catalogue.category_create(actor=actor, code=f"net-{provider_word}", name=f"Réseau {provider_word.title()}")
+    contract_catalogue.template_create(
+        actor=actor,
+        name=f"Forfait {provider_word.title()}",
+        default_terms={"contract_type": "maintenance", "billing_model": {"kind": "unlimited", "fee": "500"}},
+    )
+    draft = contract_services.contract_create(
+        actor=actor,
+        client=tenant.client,
+        title=f"Brouillon {client_word.title()}",
+        start_date=datetime.date(2027, 1, 1),
+        duration_months=12,
+        terms={"contract_type": "assistance", "billing_model": {"kind": "time_and_materials", "labour_rate": "80"}},
+        template=template,
+    )
+    started = today - datetime.timedelta(days=30)
+    active = _signed_contract(
+        tenant, started, f"Express {client_word.title()}", {"kind": "express", "notice_months": 0}
+    )
+    amended = _signed_contract(tenant, started, f"Avenant {client_word.title()}", {"kind": "tacit", "notice_months": 1})
+    amendment = contract_services.amendment_create(
+        actor=actor, contract=amended, effective_from=today + datetime.timedelta(days=30), reason="Volume"
+    )
+    old = today - datetime.timedelta(days=400)
+    expired = _signed_contract(tenant, old, f"Expiré {client_word.title()}", {"kind": "express", "notice_months": 0})
+    Contract.objects.filter(pk=expired.pk).update(status="expired", end_date=expired.term_end)
+    ended = _signed_contract(tenant, old, f"Sortie {client_word.title()}", {"kind": "none", "notice_months": 0})
+    Contract.objects.filter(pk=ended.pk).update(end_date=ended.term_end)
+    ended.refresh_from_db()
+    contract_lifecycle.exit_start(contract=ended, actor=None)
+    return {
+        "contract_category": category.pk,
+        "contract_template": template.pk,
+        "contract_draft": draft.pk,
+        "contract_active": active.pk,
+        "contract_amended": amended.pk,
+        "contract_amendment": amendment.pk,
+        "contract_expired": expired.pk,
+        "contract_exit": ended.pk,
+        "exit_item": ended.exit_items.order_by("position").first().pk,
+    }
 
 
 def _documents(tenant: Tenant) -> dict[str, int]:
@@ -1037,6 +1840,63 @@ def _documents(tenant: Tenant) -> dict[str, int]:
         client=tenant.client,
     )
     return {"document": document.pk}
+
+
+def _assets(tenant: Tenant, client_word: str, other_word: str) -> dict[str, int]:
+    """An asset of the tenant's client (on its site) and one of its other client, with the marker words."""
+    asset = asset_services.asset_create(
+        actor=tenant.manager,
+        client=tenant.client,
+        name=f"Poste {client_word.title()}",
+        kind="workstation",
+        serial=f"SN-{client_word}",
+        hostname=f"pc-{client_word}",
+        site=tenant.site,
+    )
+    asset_services.asset_create(
+        actor=tenant.manager, client=tenant.other_client, name=f"Poste {other_word.title()}", kind="laptop"
+    )
+    return {"asset": asset.pk}
+
+
+def _revisions(tenant: Tenant, client_word: str) -> dict[str, int]:
+    """Syntec values, an active contract of the tenant's client with a revision clause, revised on 1 Jan 2028
+    (its letter unsealed: no seal certificate here), and an index value no revision used (to edit, delete)."""
+    actor = tenant.manager
+    for month, value, published in (((2026, 10), "306.0", (2026, 11, 20)), ((2027, 10), "314.5", (2027, 11, 25))):
+        contract_indexes.index_value_create(
+            actor=actor,
+            month=datetime.date(*month, 1),
+            value=Decimal(value),
+            published_on=datetime.date(*published),
+        )
+    contract_indexes.index_value_create(
+        actor=actor, month=datetime.date(2028, 10, 1), value=Decimal("320.8"), published_on=datetime.date(2028, 11, 20)
+    )
+    spare = contract_indexes.index_value_create(
+        actor=actor, month=datetime.date(2027, 1, 1), value=Decimal("308.0"), published_on=datetime.date(2027, 2, 20)
+    )
+    contract = contract_services.contract_create(
+        actor=actor,
+        client=tenant.client,
+        title=f"Assistance {client_word.title()}",
+        start_date=datetime.date(2027, 1, 1),
+        duration_months=12,
+        terms={
+            "contract_type": "assistance",
+            "billing_model": {"kind": "fixed_fee", "fee": "1000.00", "included_unit": "none"},
+            "price_revision": {"index_code": "SYNTEC", "reference_month": "2026-10-01"},
+        },
+    )
+    # Signed and active without the signing ceremony (it needs a seal certificate; the contracts' own tests do it).
+    contract.versions.update(status="signed", signed_at=datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC))
+    contract.status, contract.term_number = "active", 1
+    contract.term_start, contract.term_end = datetime.date(2027, 1, 1), datetime.date(2027, 12, 31)
+    contract.save()
+    revision = contract_revisions.revision_apply(
+        actor=actor, contract=contract, revision_date=datetime.date(2028, 1, 1)
+    )
+    return {"revision_contract": contract.pk, "revision": revision.pk, "index_value": spare.pk}
 
 
 def _mail(tenant: Tenant) -> dict[str, int]:
@@ -1137,6 +1997,18 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
     (SealCertificate, "t.provider_id, NULL", set()),
     (SignatureEvidence, "t.provider_id, t.client_id", set()),
     (OutboundMessage, "t.provider_id, NULL", set()),
+    (Asset, "t.provider_id, t.client_id", set()),
+    (IndexValue, "t.provider_id, NULL", set()),
+    (Revision, "t.provider_id, t.client_id", set()),
+    (ContractSettings, "t.provider_id, NULL", set()),
+    (ContractAlert, "t.provider_id, NULL", set()),
+    (Contract, "t.provider_id, t.client_id", set()),
+    (ContractVersion, "t.provider_id, t.client_id", set()),
+    (Notice, "t.provider_id, t.client_id", set()),
+    (ExitItem, "t.provider_id, t.client_id", set()),
+    (ServiceCategory, "t.provider_id, NULL", set()),
+    (ContractTemplate, "t.provider_id, NULL", set()),
+    (ReferenceSequence, "t.provider_id, NULL", set()),
 ]
 
 
@@ -1372,6 +2244,15 @@ def _ids_of(tenant: Tenant) -> dict[str, set[int]]:
         "/api/v1/sites": set(Site.objects.filter(provider_id=provider).values_list("pk", flat=True)),
         "/api/v1/contacts": set(Contact.objects.filter(provider_id=provider).values_list("pk", flat=True)),
         "/api/v1/memberships": set(Membership.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/assets": set(Asset.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/index-values": set(IndexValue.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/contracts": set(Contract.objects.filter(provider_id=provider).values_list("pk", flat=True)),
+        "/api/v1/service-categories": set(
+            ServiceCategory.objects.filter(provider_id=provider, archived_at__isnull=True).values_list("pk", flat=True)
+        ),
+        "/api/v1/contract-templates": set(
+            ContractTemplate.objects.filter(provider_id=provider, archived_at__isnull=True).values_list("pk", flat=True)
+        ),
     }
 
 
@@ -1451,17 +2332,83 @@ def _grow(tenant: Tenant) -> None:
         site = SiteFactory(client=tenant.client, provider=tenant.provider, name=f"Extra site {number}")
         ContactFactory(client=tenant.client, provider=tenant.provider, site=site)
         MembershipFactory(provider=tenant.provider, client=tenant.client, role=Role.CLIENT_USER)
+    for number in range(ROWS):
+        asset_services.asset_create(
+            actor=tenant.manager, client=tenant.client, name=f"Extra asset {number}", site=tenant.site
+        )
+    _grow_revisions(tenant)
+    _grow_contracts(tenant)
+    _grow_catalogue(tenant)
+
+
+def _grow_contracts(tenant: Tenant) -> None:
+    """ROWS more active contracts of the tenant's client (rows only: no documents)."""
+    for number in range(ROWS):
+        _active_contract(tenant, datetime.date(2027, 1, 1), f"{100 + number}.00")
+
+
+def _grow_catalogue(tenant: Tenant) -> None:
+    """ROWS more service categories and contract templates (rows only)."""
+    ServiceCategory.objects.bulk_create(
+        ServiceCategory(provider=tenant.provider, code=f"extra-{number}", name=f"Extra category {number}")
+        for number in range(ROWS)
+    )
+    terms = {"contract_type": "assistance", "billing_model": {"kind": "time_and_materials", "labour_rate": "80.00"}}
+    ContractTemplate.objects.bulk_create(
+        ContractTemplate(
+            provider=tenant.provider, name=f"Extra template {number}", contract_type="assistance", default_terms=terms
+        )
+        for number in range(ROWS)
+    )
+
+
+def _grow_revisions(tenant: Tenant) -> None:
+    """ROWS more index values, and ROWS more revisions of the tenant's revised contract (rows only)."""
+    IndexValue.objects.bulk_create(
+        IndexValue(
+            provider=tenant.provider,
+            month=datetime.date(2000 + number // 12, number % 12 + 1, 1),
+            value=Decimal("100.0"),
+            published_on=datetime.date(2000 + number // 12, number % 12 + 1, 20),
+        )
+        for number in range(ROWS)
+    )
+    revision = Revision.objects.filter(provider=tenant.provider).first()
+    if revision is None:
+        return
+    Revision.objects.bulk_create(
+        Revision(
+            provider=tenant.provider,
+            client=revision.client,
+            contract=revision.contract,
+            revision_date=datetime.date(2040 + number, 1, 1),
+            s0_month=datetime.date(2000, 1, 1),
+            s0=Decimal(100),
+            s1_month=datetime.date(2000, 2, 1),
+            s1=Decimal(100),
+            coefficient=Decimal(1),
+        )
+        for number in range(ROWS)
+    )
 
 
 #: Caps: what the page needs today (session, user, actor, the rows, at most a related list per
 #: section) plus 2 of headroom. One query per row would blow them at once with ROWS more rows.
 PAGE_CAPS = [  # actor, page, URL kwargs, the context list that grows, query cap
     ("admin", "tenancy:client_list", {}, "page", 7),
-    ("admin", "tenancy:client_detail", {"pk": "client"}, "sites", 8),
-    ("admin", "tenancy:client_detail", {"pk": "client"}, "contacts", 8),
+    ("admin", "tenancy:client_detail", {"pk": "client"}, "sites", 10),  # + the contracts and assets sections
+    ("admin", "tenancy:client_detail", {"pk": "client"}, "contacts", 10),  # + the contracts and assets sections
     ("admin", "tenancy:user_list", {}, "memberships", 6),
     ("client_manager", "portal:company", {}, "contacts", 8),
     ("client_manager", "portal:users", {}, "memberships", 6),
+    ("admin", "assets:asset_list", {}, "page", 9),
+    ("client_manager", "portal:asset_list", {}, "page", 9),
+    ("admin", "contracts:index_list", {}, "page", 9),
+    ("admin", "contracts:revision_list", {"pk": "revision_contract"}, "revision_list", 9),
+    ("client_manager", "portal:contract_list", {}, "rows", 8),
+    ("admin", "contracts:contract_list", {}, "page", 9),
+    ("admin", "contracts:category_list", {}, "categories", 6),
+    ("admin", "contracts:template_list", {}, "templates", 6),
 ]
 #: An API list: the token lookup and the page itself (+2).
 API_CAPS = [
@@ -1469,6 +2416,11 @@ API_CAPS = [
     ("/api/v1/sites", 4),
     ("/api/v1/contacts", 4),
     ("/api/v1/memberships", 4),
+    ("/api/v1/assets", 4),
+    ("/api/v1/index-values", 4),
+    ("/api/v1/contracts", 4),
+    ("/api/v1/service-categories", 4),
+    ("/api/v1/contract-templates", 4),
 ]
 
 

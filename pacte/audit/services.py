@@ -28,7 +28,9 @@ def _plain(value: Any) -> Any:
         return value.pk
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
-    if value is None or isinstance(value, str | int | float | bool | dict):
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
 
@@ -71,8 +73,8 @@ def audit_record(
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk or ""),
         object_repr=str(instance)[:200],
-        before=before,
-        after=after,
+        before=_plain(before) if before is not None else None,
+        after=_plain(after) if after is not None else None,
         ip=context.ip,
         user_agent=context.user_agent,
     )

@@ -99,6 +99,9 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers(target: Any) -> None:
+    from pacte.assets.api import router as assets_router
+    from pacte.contracts.api import router as contracts_router
+    from pacte.contracts.api_revision import router as contracts_revision_router
     from pacte.documents.api import router as documents_router
     from pacte.sla.api import router as sla_router
     from pacte.tenancy.api import router as tenancy_router
@@ -106,6 +109,9 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", tenancy_router)
     target.add_router("/", sla_router)
     target.add_router("/", documents_router)
+    target.add_router("/", assets_router)
+    target.add_router("/", contracts_router)
+    target.add_router("/", contracts_revision_router)
 
 
 _register_routers(api)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "pacte.audit",
     "pacte.portal",
     "pacte.sla",
+    "pacte.assets",
+    "pacte.contracts",
     "pacte.documents",
     "django_tasks",
     "django_tasks_db",

@@ -15,6 +15,8 @@ urlpatterns = [
     path("portal/", include("pacte.portal.urls")),
     path("mail/", include("pacte.mail.urls")),
     path("sla/", include("pacte.sla.urls")),
+    path("assets/", include("pacte.assets.urls")),
+    path("contracts/", include("pacte.contracts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),

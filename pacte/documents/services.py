@@ -271,11 +271,21 @@ def document_seal(*, actor: Membership, document: Document) -> Document:
     """Seal a stored PDF with the provider's certificate: a new, sealed document (the original stays)."""
     require(can_seal_documents(actor))
     document = document_get(actor=actor, pk=document.pk)
+    return document_seal_on_behalf(actor=actor, provider=actor.provider, document=document)
+
+
+@transaction.atomic
+def document_seal_on_behalf(*, actor: Membership | None, provider: Provider, document: Document) -> Document:
+    """Seal ``document`` as a step of a workflow the caller already authorised (e.g. after a client's signature).
+
+    The caller has scoped ``document`` to ``provider``; the seal is the provider's, whoever triggered it.
+    """
+    if document.provider_id != provider.pk:
+        raise ConflictError(_("This document belongs to another provider."))
     if document.content_type != domain.PDF:
         raise ConflictError(_("Only a PDF can be sealed."))
     if document.is_sealed:
         raise ConflictError(_("This document is already sealed."))
-    provider = actor.provider
     material = _seal_material(provider)
     content = _sealed(provider, _stored_content(document), material)
     return _store(

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from pacte.assets import views as asset_views
+from pacte.contracts import portal_views as contract_views
 from pacte.portal import views
 from pacte.tenancy import views as tenancy_views
 
@@ -8,6 +10,14 @@ app_name = "portal"
 urlpatterns = [
     path("", views.PortalHomeView.as_view(), name="home"),
     path("company/", views.PortalCompanyView.as_view(), name="company"),
+    path("assets/", asset_views.AssetListView.as_view(side="client"), name="asset_list"),
+    path("assets/<int:pk>/", asset_views.AssetDetailView.as_view(side="client"), name="asset_detail"),
+    path("contracts/", contract_views.ContractListView.as_view(), name="contract_list"),
+    path("contracts/<int:pk>/", contract_views.ContractDetailView.as_view(), name="contract_detail"),
+    path("contracts/<int:pk>/notice/", contract_views.NoticeView.as_view(), name="contract_notice"),
+    path("contracts/<int:pk>/exit/signoff/", contract_views.ExitSignoffView.as_view(), name="contract_exit_signoff"),
+    path("contracts/versions/<int:pk>/sign/", contract_views.VersionSignView.as_view(), name="version_sign"),
+    path("contracts/versions/<int:pk>/pdf/", contract_views.VersionPdfView.as_view(), name="version_pdf"),
     path("sites/new/", tenancy_views.SiteCreateView.as_view(side="client"), name="site_create"),
     path("sites/<int:pk>/edit/", tenancy_views.SiteUpdateView.as_view(side="client"), name="site_update"),
     path("sites/<int:pk>/archive/", tenancy_views.SiteArchiveView.as_view(side="client"), name="site_archive"),

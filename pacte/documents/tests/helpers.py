@@ -21,7 +21,12 @@ def sample_context(actor: Membership, title: str = "Contrat de maintenance") -> 
 
 
 def make_pdf(
-    actor: Membership, *, seal: bool = False, client: Client | None = None, title: str = "Contrat de maintenance"
+    actor: Membership,
+    *,
+    seal: bool = False,
+    client: Client | None = None,
+    title: str = "Contrat de maintenance",
+    kind: str = DocumentKind.CONTRACT,
 ) -> Document:
     return document_create_pdf(
         actor=actor,
@@ -29,7 +34,7 @@ def make_pdf(
         context=sample_context(actor, title),
         title=title,
         filename=f"{title}.pdf",
-        kind=DocumentKind.CONTRACT,
+        kind=kind,
         client=client,
         attachments=[PdfAttachment("factur-x.xml", FACTURX_XML, "Factur-X", AttachmentRelationship.ALTERNATIVE)],
         seal=seal,

@@ -225,3 +225,14 @@ def test_each_provider_may_have_its_own_certificate(tenant, other_tenant, seal, 
     assert "valid" in mine.seal_certificate.subject
     assert "other" in theirs.seal_certificate.subject
     assert _validate(content_of(theirs), seal.other, seal.password).trusted
+
+
+def test_a_client_user_does_not_see_the_contract_documents_its_manager_sees(tenant):
+    from pacte.documents.models import DocumentKind
+    from pacte.documents.selectors import document_list
+    from pacte.documents.tests.helpers import make_pdf
+
+    contract = make_pdf(tenant.manager, client=tenant.client)
+    sheet = make_pdf(tenant.manager, client=tenant.client, kind=DocumentKind.INTERVENTION_SHEET)
+    assert set(document_list(actor=tenant.client_manager)) == {contract, sheet}
+    assert set(document_list(actor=tenant.client_user)) == {sheet}

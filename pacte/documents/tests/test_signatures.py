@@ -9,7 +9,7 @@ from pacte.audit.models import AuditEvent
 from pacte.core.errors import ConflictError
 from pacte.documents import storage
 from pacte.documents.errors import StoredFileError
-from pacte.documents.models import SignatureEvidence
+from pacte.documents.models import DocumentKind, SignatureEvidence
 from pacte.documents.selectors import signature_list
 from pacte.documents.services import signature_record
 from pacte.documents.tests.helpers import make_pdf
@@ -25,7 +25,8 @@ def request_context():
 
 
 def test_a_client_user_signs_and_the_evidence_is_complete(tenant, request_context):
-    document = make_pdf(tenant.manager, client=tenant.client)
+    # An intervention sheet: client users sign those (a contract is its manager's, which they do not see).
+    document = make_pdf(tenant.manager, client=tenant.client, kind=DocumentKind.INTERVENTION_SHEET)
     evidence = signature_record(
         actor=tenant.client_user,
         document=document,

@@ -36,7 +36,16 @@ def client_document(tenant):
     return make_pdf(tenant.manager, client=tenant.client, title="Contrat d'assistance Rhône n°12")
 
 
-@pytest.mark.parametrize("role", ["admin", "manager", "technician", "client_manager", "client_user"])
+def test_a_client_user_downloads_a_sheet_but_not_a_contract(login, tenant, client_document):
+    from pacte.documents.models import DocumentKind
+
+    sheet = make_pdf(tenant.manager, client=tenant.client, kind=DocumentKind.INTERVENTION_SHEET)
+    http = login(tenant.client_user)
+    assert http.get(reverse("documents:download", args=[client_document.pk])).status_code == 404
+    assert http.get(reverse("documents:download", args=[sheet.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "technician", "client_manager"])
 def test_owner_downloads_with_safe_headers(login, tenant, client_document, role):
     response = login(tenant.member(role)).get(reverse("documents:download", args=[client_document.pk]))
     assert response.status_code == 200
