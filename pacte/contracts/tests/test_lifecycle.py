@@ -257,3 +257,31 @@ def test_exit_blocks_closing_until_mandatory_items_are_done_and_the_client_signs
     with pytest.raises(ConflictError):
         lifecycle.exit_item_update(actor=tenant.manager, item=items[0], evidence_comment="after")
     assert AuditEvent.objects.filter(action="contract.close", object_id=str(contract.pk)).count() == 1
+
+
+def test_a_consumer_renewed_without_the_reminder_may_leave_at_any_time_in_the_new_term(tenant, seal):
+    Client.objects.filter(pk=tenant.client.pk).update(is_professional=False)
+    contract = helpers.active(tenant, renewal={"kind": "tacit", "renewal_term_months": 12, "notice_months": 2})
+    lifecycle.contracts_roll(today=D(2028, 1, 1))
+    contract = fresh(contract)
+    assert (contract.term_number, contract.renewed_without_reminder) == (2, True)
+    with at(D(2028, 3, 16)):
+        notice = lifecycle.notice_give(
+            actor=tenant.manager, contract=contract, given_by="client", received_on=D(2028, 3, 15), channel="email"
+        )
+    # L215-1: the renewal happened without the reminder: free termination, effective the day it is received.
+    assert (notice.reason, notice.end_date, notice.indemnity_amount) == ("l215_free_termination", D(2028, 3, 15), 0)
+
+
+def test_a_consumer_sent_the_reminder_in_its_window_is_bound_by_the_renewal(tenant, seal):
+    Client.objects.filter(pk=tenant.client.pk).update(is_professional=False)
+    contract = helpers.active(tenant, renewal={"kind": "tacit", "renewal_term_months": 12, "notice_months": 2})
+    Contract.objects.filter(pk=contract.pk).update(reminder_sent_on=D(2027, 9, 1))  # window 31 Jul – 30 Sep 2027
+    lifecycle.contracts_roll(today=D(2028, 1, 1))
+    contract = fresh(contract)
+    assert (contract.term_number, contract.renewed_without_reminder, contract.reminder_sent_on) == (2, False, None)
+    with at(D(2028, 3, 16)):
+        notice = lifecycle.notice_give(
+            actor=tenant.manager, contract=contract, given_by="client", received_on=D(2028, 3, 15), channel="email"
+        )
+    assert (notice.reason, notice.end_date) == ("before_refusal_deadline", D(2028, 12, 31))
