@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 
 from pacte.assets import selectors, services
 from pacte.assets.models import Asset
@@ -109,12 +110,12 @@ def asset_list(
     summary="Create an asset",
     description="Roles that may not write get 403 whatever the body names; a client the caller cannot see is a 422.",
 )
-def asset_create(request: HttpRequest, payload: AssetIn) -> tuple[int, Asset]:
+def asset_create(request: HttpRequest, payload: AssetIn) -> Status[Asset]:
     actor = _actor(request)
     require(can_manage_assets(actor))  # before naming the client: a role that may not create is 403
     data = payload.dict()
     client = _referenced_client(actor, data.pop("client_id"))
-    return 201, services.asset_create(actor=actor, client=client, **_relations(actor, data, client))
+    return Status(201, services.asset_create(actor=actor, client=client, **_relations(actor, data, client)))
 
 
 @router.get("/assets/{asset_id}", response={200: AssetOut, **ERRORS}, summary="Get an asset")

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router
+from ninja.responses import Status
 from pydantic import ValidationError as PydanticValidationError
 
 from pacte.contracts import catalogue, display, lifecycle, selectors, services
@@ -156,7 +157,7 @@ def contract_list(
     response={201: ContractDetailOut, **WRITE_ERRORS},
     summary="Create a draft contract (from a template's terms, or from the terms given)",
 )
-def contract_create(request: HttpRequest, payload: ContractIn) -> tuple[int, dict[str, Any]]:
+def contract_create(request: HttpRequest, payload: ContractIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     require(can_manage_contracts(actor))  # before naming the client: a role that may not draft is a 403
     client = tenancy_selectors.client_list(actor=actor).filter(pk=payload.client_id).first()
@@ -183,7 +184,7 @@ def contract_create(request: HttpRequest, payload: ContractIn) -> tuple[int, dic
         terms=terms,
         template=template,
     )
-    return 201, contract_detail_out(selectors.contract_get(actor=actor, pk=contract.pk))
+    return Status(201, contract_detail_out(selectors.contract_get(actor=actor, pk=contract.pk)))
 
 
 @router.get(
@@ -288,7 +289,7 @@ def terms_at(request: HttpRequest, contract_id: int, at: datetime.date | None = 
     response={201: VersionOut, **WRITE_ERRORS},
     summary="Draft an amendment: a new effective-dated version (the latest signed terms when none are given)",
 )
-def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentIn) -> tuple[int, dict[str, Any]]:
+def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     contract = _contract(request, contract_id)
     require(can_manage_contracts(actor))
@@ -299,7 +300,7 @@ def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentI
         reason=payload.reason,
         terms=_terms(payload.terms),
     )
-    return 201, version_out(version)
+    return Status(201, version_out(version))
 
 
 # Notice and exit ---------------------------------------------------------------------------------------
@@ -312,11 +313,11 @@ def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentI
     "termination whose contractual indemnity is revisable by the judge (Code civil 1231-5).",
     summary="Record a notice of termination or refusal to renew",
 )
-def notice_give(request: HttpRequest, contract_id: int, payload: NoticeIn) -> tuple[int, dict[str, Any]]:
+def notice_give(request: HttpRequest, contract_id: int, payload: NoticeIn) -> Status[dict[str, Any]]:
     notice = lifecycle.notice_give(
         actor=_actor(request), contract=_contract(request, contract_id), **payload.model_dump()
     )
-    return 201, notice_out(notice)
+    return Status(201, notice_out(notice))
 
 
 @router.get(
@@ -370,9 +371,9 @@ def category_list(
 
 
 @router.post("/service-categories", response={201: CategoryOut, **WRITE_ERRORS}, summary="Create a service category")
-def category_create(request: HttpRequest, payload: CategoryIn) -> tuple[int, ServiceCategory]:
+def category_create(request: HttpRequest, payload: CategoryIn) -> Status[ServiceCategory]:
     category = catalogue.category_create(actor=_actor(request), **payload.model_dump())
-    return 201, category
+    return Status(201, category)
 
 
 @router.get("/contract-templates", response={200: Page[TemplateOut], **ERRORS}, summary="List contract templates")

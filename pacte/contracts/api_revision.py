@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from pacte.contracts import indexes, revisions, selectors
 from pacte.contracts.models import IndexValue, Revision
@@ -103,12 +104,12 @@ def index_value_list(
     description="One monthly value of an index with its publication date. 422: a value already exists for "
     "that index, month and series, or the publication date is before the month.",
 )
-def index_value_create(request: HttpRequest, payload: IndexValueIn) -> tuple[int, IndexValue]:
+def index_value_create(request: HttpRequest, payload: IndexValueIn) -> Status[IndexValue]:
     actor = _actor(request)
     require(can_manage_contracts(actor))
     data = payload.dict()
     data["value"] = Decimal(data["value"])
-    return 201, indexes.index_value_create(actor=actor, **data)
+    return Status(201, indexes.index_value_create(actor=actor, **data))
 
 
 IMPORT_BODY = {
@@ -323,10 +324,10 @@ def revision_preview(request: HttpRequest, contract_id: int, payload: RevisionDa
     description="Creates the revised version (signed: the indexation clause needs no signature, in force "
     "from `revision_date`), the letter (PDF) and its e-mail to the client. Once per contract and date (409).",
 )
-def revision_apply(request: HttpRequest, contract_id: int, payload: RevisionApplyIn) -> tuple[int, Revision]:
+def revision_apply(request: HttpRequest, contract_id: int, payload: RevisionApplyIn) -> Status[Revision]:
     actor = _actor(request)
     contract = selectors.contract_get(actor=actor, pk=contract_id)
     revision = revisions.revision_apply(
         actor=actor, contract=contract, revision_date=payload.revision_date, token=payload.token
     )
-    return 201, revision
+    return Status(201, revision)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 
 from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
 from pacte.sla import selectors, services
@@ -91,10 +92,10 @@ def calendar_list(
 
 
 @router.post("/sla/calendars", response={201: CalendarOut, **WRITE_ERRORS}, summary="Create a business calendar")
-def calendar_create(request: HttpRequest, payload: CalendarIn) -> tuple[int, dict[str, Any]]:
+def calendar_create(request: HttpRequest, payload: CalendarIn) -> Status[dict[str, Any]]:
     data = payload.dict(exclude={"exceptions"})
     calendar = services.calendar_create(actor=_actor(request), exceptions=_exceptions(payload), **data)
-    return 201, _calendar_out(calendar)
+    return Status(201, _calendar_out(calendar))
 
 
 @router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS}, summary="Get a business calendar")
@@ -144,14 +145,14 @@ def service_level_list(
 
 
 @router.post("/sla/service-levels", response={201: ServiceLevelOut, **WRITE_ERRORS}, summary="Create a service level")
-def service_level_create(request: HttpRequest, payload: ServiceLevelIn) -> tuple[int, dict[str, Any]]:
+def service_level_create(request: HttpRequest, payload: ServiceLevelIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     require(can_manage_sla_settings(actor))  # before naming the calendar: a role that may not create is 403
     data = payload.dict(exclude={"calendar_id", "targets"})
     calendar = _referenced_calendar(actor, payload.calendar_id)
     targets = [item.dict() for item in payload.targets]
     service_level = services.service_level_create(actor=actor, calendar=calendar, targets=targets, **data)
-    return 201, _service_level_out(selectors.service_level_get(actor=actor, pk=service_level.pk))
+    return Status(201, _service_level_out(selectors.service_level_get(actor=actor, pk=service_level.pk)))
 
 
 @router.get(

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router
+from ninja.responses import Status
 
 from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
 from pacte.tenancy import selectors, services
@@ -74,8 +75,8 @@ def client_list(
 
 
 @router.post("/clients", response={201: ClientOut, **WRITE_ERRORS}, summary="Create a client")
-def client_create(request: HttpRequest, payload: ClientIn) -> tuple[int, Client]:
-    return 201, services.client_create(actor=_actor(request), **payload.dict())
+def client_create(request: HttpRequest, payload: ClientIn) -> Status[Client]:
+    return Status(201, services.client_create(actor=_actor(request), **payload.dict()))
 
 
 @router.get("/clients/{client_id}", response={200: ClientOut, **ERRORS}, summary="Get a client")
@@ -112,11 +113,11 @@ def site_list(
 
 
 @router.post("/sites", response={201: SiteOut, **WRITE_ERRORS}, summary="Create a site")
-def site_create(request: HttpRequest, payload: SiteIn) -> tuple[int, Site]:
+def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
     actor = _actor(request)
     data = payload.dict()
     client = _referenced_client(actor, data.pop("client_id"))
-    return 201, services.site_create(actor=actor, client=client, **data)
+    return Status(201, services.site_create(actor=actor, client=client, **data))
 
 
 @router.get("/sites/{site_id}", response={200: SiteOut, **ERRORS}, summary="Get a site")
@@ -158,12 +159,12 @@ def contact_list(
 
 
 @router.post("/contacts", response={201: ContactOut, **WRITE_ERRORS}, summary="Create a contact")
-def contact_create(request: HttpRequest, payload: ContactIn) -> tuple[int, Contact]:
+def contact_create(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
     actor = _actor(request)
     data = payload.dict()
     client = _referenced_client(actor, data.pop("client_id"))
     data["site"] = _referenced_site(actor, data.pop("site_id"), client)
-    return 201, services.contact_create(actor=actor, client=client, **data)
+    return Status(201, services.contact_create(actor=actor, client=client, **data))
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Get a contact")
@@ -217,13 +218,13 @@ def membership_list(request: HttpRequest, limit: int = LIMIT, cursor: str | None
 
 
 @router.post("/memberships", response={201: MembershipOut, **WRITE_ERRORS}, summary="Give someone a role")
-def membership_create(request: HttpRequest, payload: MembershipIn) -> tuple[int, dict[str, Any]]:
+def membership_create(request: HttpRequest, payload: MembershipIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     client = _referenced_client(actor, payload.client_id) if payload.client_id is not None else None
     membership = services.membership_create(
         actor=actor, email=payload.email, full_name=payload.full_name, role=payload.role, client=client
     )
-    return 201, _membership_out(membership)
+    return Status(201, _membership_out(membership))
 
 
 @router.get("/memberships/{membership_id}", response={200: MembershipOut, **ERRORS}, summary="Get a membership")
