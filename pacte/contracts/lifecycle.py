@@ -7,6 +7,7 @@ rules of dates live in the pure ``dates`` module.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -87,15 +88,24 @@ def current_term(contract: Contract, terms: ContractTerms) -> dates.Term:
     return term
 
 
-def contract_deadlines(
-    contract: Contract, *, non_working_days: frozenset[datetime.date] = frozenset()
-) -> dates.Deadlines | None:
+def version_in_force(
+    versions: Iterable[ContractVersion], contract: Contract, at: datetime.date
+) -> ContractVersion | None:
+    """Among versions already loaded (a prefetch), the signed one in force on ``at``, else the latest signed.
+
+    ``at`` is clamped to the contract's start and end, as ``current_version`` does, so list pages show the
+    same terms as the detail page without a query per row.
+    """
+    at = min(max(at, contract.start_date), contract.end_date or at)
+    signed = [version for version in versions if version.status == VersionStatus.SIGNED]
+    in_force = [version for version in signed if version.effective_from <= at] or signed
+    return max(in_force, key=lambda version: (version.effective_from, version.number), default=None)
+
+
+def version_deadlines(
+    contract: Contract, version: ContractVersion, *, non_working_days: Collection[datetime.date] = ()
+) -> dates.Deadlines:
     """Term end, last day to refuse renewal and (non-professional client) the L215-1 reminder window."""
-    if contract.status not in (ContractStatus.ACTIVE,):
-        return None
-    version = current_version(contract)
-    if version is None:
-        return None
     terms = version.terms
     return dates.deadlines(
         current_term(contract, terms),
@@ -103,6 +113,18 @@ def contract_deadlines(
         professional=contract.client.is_professional,
         non_working_days=non_working_days,
     )
+
+
+def contract_deadlines(
+    contract: Contract, *, non_working_days: Collection[datetime.date] = ()
+) -> dates.Deadlines | None:
+    """The deadlines of an active contract under the version in force today (``None`` otherwise)."""
+    if contract.status != ContractStatus.ACTIVE:
+        return None
+    version = current_version(contract)
+    if version is None:
+        return None
+    return version_deadlines(contract, version, non_working_days=non_working_days)
 
 
 # Renewal and the daily roll -----------------------------------------------------------------------

@@ -68,14 +68,6 @@ def version_label(version: ContractVersion) -> str:
     return str(version.get_kind_display())
 
 
-def _in_force(versions: list[ContractVersion], today: datetime.date) -> ContractVersion | None:
-    """The signed version in force ``today`` among ``versions`` (else the first signed one)."""
-    signed = [v for v in versions if v.status == VersionStatus.SIGNED]
-    current = [v for v in signed if v.effective_from <= today]
-    pool = current or signed
-    return max(pool, key=lambda v: (v.effective_from, v.number)) if pool else None
-
-
 def next_step(contract: Contract, versions: list[ContractVersion], today: datetime.date) -> dict[str, Any] | None:
     """What the client should know next about ``contract``: a signature to give, or its next date.
 
@@ -91,15 +83,10 @@ def next_step(contract: Contract, versions: list[ContractVersion], today: dateti
         return {"date": None, "label": label, "sign": None}
     if contract.status != ContractStatus.ACTIVE:
         return None
-    version = _in_force(versions, today)
+    version = lifecycle.version_in_force(versions, contract, today)
     if version is None:
         return None
-    terms = version.terms
-    deadlines = dates.deadlines(
-        lifecycle.current_term(contract, terms),
-        lifecycle.renewal_rule(terms),
-        professional=contract.client.is_professional,
-    )
+    deadlines = lifecycle.version_deadlines(contract, version)
     if deadlines.refusal_deadline and deadlines.refusal_deadline >= today:
         return {"date": deadlines.refusal_deadline, "label": _("Last day to refuse the renewal"), "sign": None}
     if deadlines.term_last_day and deadlines.term_last_day >= today:
@@ -151,7 +138,7 @@ class ContractDetailView(PortalContractMixin, View):
                 "provider_signature", "client_signature"
             )
         )
-        in_force = _in_force(versions, today)
+        in_force = lifecycle.version_in_force(versions, contract, today)
         shown = in_force or (versions[-1] if versions else None)
         exit_items = list(selectors.exit_item_list(actor=self.actor, contract=contract))
         open_mandatory = [item for item in exit_items if item.mandatory and not item.is_done]

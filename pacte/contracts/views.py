@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pacte.assets import selectors as asset_selectors
-from pacte.contracts import dates, display, lifecycle, selectors, services
+from pacte.contracts import display, lifecycle, selectors, services
 from pacte.contracts.forms import ContractDraftForm, ContractFilterForm, ContractNewForm
 from pacte.contracts.models import (
     Contract,
@@ -81,30 +81,14 @@ def asset_label(asset: Any) -> str:
     return " · ".join(parts)
 
 
-def _version_in_force(
-    versions: list[ContractVersion], contract: Contract, today: datetime.date
-) -> ContractVersion | None:
-    """From the contract's signed versions (latest first), the one in force today, else the latest."""
-    at = min(max(today, contract.start_date), contract.end_date or today)
-    for version in versions:
-        if version.effective_from <= at:
-            return version
-    return versions[0] if versions else None
-
-
 def list_deadlines(contract: Contract, today: datetime.date) -> tuple[datetime.date, str] | None:
     """The next deadline of a listed contract, from its prefetched signed versions (no query per row)."""
     if contract.status not in (ContractStatus.ACTIVE, ContractStatus.NOTICE_GIVEN):
         return None
-    version = _version_in_force(getattr(contract, "signed_versions", []), contract, today)
+    version = lifecycle.version_in_force(getattr(contract, "signed_versions", []), contract, today)
     deadlines = None
     if version is not None and contract.status == ContractStatus.ACTIVE:
-        terms = version.terms
-        deadlines = dates.deadlines(
-            lifecycle.current_term(contract, terms),
-            lifecycle.renewal_rule(terms),
-            professional=contract.client.is_professional,
-        )
+        deadlines = lifecycle.version_deadlines(contract, version)
     return display.next_deadline(contract, deadlines, today)
 
 
