@@ -1,4 +1,4 @@
-"""The ``pacte`` command for operators: demo, serve, manage, provider create, sla due."""
+"""The ``pacte`` command for operators: demo, serve, manage, provider create, sla due, mail ingest/poll, worker."""
 
 from __future__ import annotations
 
@@ -73,6 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _manage("load_demo", "--if-empty")
     _manage("seal_demo")  # the demo seal certificate (var/seals/) and a sealed sample document, once
     _manage("load_demo_contracts")  # contracts signed and sealed with that certificate, once
+    _manage("load_demo_tickets")  # a few weeks of tickets with their e-mails, once
     _manage("compile_translations", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)
     if args.no_serve:
@@ -162,6 +163,47 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_ingest(args: argparse.Namespace) -> int:
+    """Read one RFC 822 message on standard input (a mail server's pipe) and ingest it for a provider.
+
+    Exit status (sysexits, as an MTA expects): 0 ingested or already known, 67 unknown provider,
+    65 empty input, 75 temporary failure (the database is unavailable: the MTA keeps the mail and retries).
+    """
+    _setup_django()
+    from django.db import DatabaseError
+
+    from pacte.servicedesk.inbound.ingest import mail_ingest
+    from pacte.tenancy.models import Provider
+
+    raw = sys.stdin.buffer.read(args.max_bytes + 1)
+    if not raw.strip():
+        print("pacte mail ingest: empty message on standard input", file=sys.stderr)
+        return 65
+    if len(raw) > args.max_bytes:
+        print(f"pacte mail ingest: message larger than {args.max_bytes} bytes", file=sys.stderr)
+        return 65
+    try:
+        provider = Provider.objects.filter(pk=args.provider, archived_at__isnull=True).first()
+        if provider is None:
+            print(f"pacte mail ingest: no active provider {args.provider}", file=sys.stderr)
+            return 67
+        result = mail_ingest(provider=provider, raw=raw, source="pipe")
+    except DatabaseError as error:
+        print(f"pacte mail ingest: temporary failure ({type(error).__name__}); try again later", file=sys.stderr)
+        return 75
+    print(f"pacte mail ingest: {result.status} (ticket {result.ticket_id or '-'})", flush=True)
+    return 0
+
+
+def cmd_mail_poll(args: argparse.Namespace) -> int:
+    """Fetch every mailbox once (what the worker does every minute)."""
+    _setup_django()
+    from pacte.servicedesk.inbound.poll import mailboxes_poll
+
+    print(f"pacte mail poll: {mailboxes_poll()}", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["manage"]:
@@ -205,6 +247,20 @@ def main(argv: list[str] | None = None) -> int:
     due.add_argument("--input", required=True, metavar="FILE.jsonl", help="input file (- for standard input)")
     due.add_argument("--output", metavar="FILE.jsonl", help="output file (default: standard output)")
     due.set_defaults(func=cmd_sla_due)
+
+    mail = sub.add_parser("mail", help="support e-mail in: a mail server's pipe, mailbox polling")
+    mail_sub = mail.add_subparsers(dest="mail_command", required=True)
+    ingest = mail_sub.add_parser(
+        "ingest",
+        help="ingest one RFC 822 message read on standard input (for a mail server's pipe)",
+        description="Opens a ticket or adds a message, exactly once per Message-ID and provider. "
+        "Exit status: 0 done (or already received), 65 bad input, 67 unknown provider, 75 try again later.",
+    )
+    ingest.add_argument("--provider", type=int, required=True, help="the receiving provider's id")
+    ingest.add_argument("--max-bytes", type=int, default=40 * 1024 * 1024, help="largest message accepted")
+    ingest.set_defaults(func=cmd_mail_ingest)
+    poll = mail_sub.add_parser("poll", help="fetch every provider's mailboxes once (IMAP, Maildir)")
+    poll.set_defaults(func=cmd_mail_poll)
 
     worker = sub.add_parser(
         "worker",

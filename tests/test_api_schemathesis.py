@@ -97,6 +97,7 @@ def target(tenant: Tenant, api_token) -> Target:
             **_asset_ids(tenant),
             **_revision_ids(tenant),
             **_exit_ids(tenant),
+            **_ticket_ids(tenant),
         },
     )
 
@@ -184,6 +185,20 @@ def _exit_ids(tenant: Tenant) -> dict[str, int]:
     return {"exit_item_id": item.pk}
 
 
+def _ticket_ids(tenant: Tenant) -> dict[str, int]:
+    """A ticket of the tenant's client with a file (created once), for the service desk operations."""
+    from pacte.servicedesk import messaging, services
+    from pacte.servicedesk.models import Ticket
+
+    ticket = Ticket.objects.filter(provider=tenant.provider, title="Fuzzing").first()
+    if ticket is None:
+        ticket = services.ticket_open(actor=tenant.admin, client=tenant.client, title="Fuzzing")
+        messaging.attachment_add(actor=tenant.admin, ticket=ticket, filename="fuzzing.txt", data=b"Fuzzing\n")
+    attachment = ticket.attachments.order_by("pk").first()
+    assert attachment is not None
+    return {"ticket_id": ticket.pk, "attachment_id": attachment.pk}
+
+
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
     """Random ids almost never exist, so the services behind them would never run.
 
@@ -262,6 +277,18 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("PATCH", "/api/v1/exit-items/{exit_item_id}"): {"evidence_comment": "Done"},
     ("POST", "/api/v1/service-categories"): {"code": "reseau", "name": "Réseau", "description": "Wi-Fi"},
+    ("POST", "/api/v1/tickets"): {"client_id": "{client_id}", "title": "New ticket"},
+    ("PATCH", "/api/v1/tickets/{ticket_id}"): {"title": "Renamed ticket"},
+    ("POST", "/api/v1/tickets/{ticket_id}/status"): {"status": "in_progress", "comment": "On it"},
+    ("POST", "/api/v1/tickets/{ticket_id}/assign"): {"assignee_id": None},
+    ("POST", "/api/v1/tickets/{ticket_id}/messages"): {"body": "New reply"},
+    ("POST", "/api/v1/alerts"): {
+        "source": "zabbix",
+        "key": "fuzzing",
+        "severity": "major",
+        "title": "Disk full",
+        "asset": {"id": "{asset_id}"},
+    },
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",
@@ -282,6 +309,7 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         **_asset_ids(tenant),
         **_revision_ids(tenant),
         **_exit_ids(tenant),
+        **_ticket_ids(tenant),
     }
 
 

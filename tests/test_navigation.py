@@ -16,6 +16,7 @@ MAINNAV = re.compile(r'<ul class="mainnav">(.*?)</ul>', re.DOTALL)
 LINK = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')
 ACTING_AS = re.compile(r'<span class="muted" data-testid="acting-as">([^<]+)</span>')
 
+TICKETS = ("Tickets", "/tickets/")
 CLIENTS = ("Clients", "/clients/")
 CONTRACTS = ("Contrats", "/contracts/")
 ASSETS = ("Équipements", "/assets/")
@@ -24,6 +25,7 @@ SERVICE_LEVELS = ("Niveaux de service", "/sla/service-levels/")
 EMAILS = ("E-mails", "/mail/")
 VERIFY_DOCUMENT = ("Vérifier un document", "/documents/verify/")
 PORTAL_HOME = ("Accueil", "/portal/")
+PORTAL_TICKETS = ("Tickets", "/portal/tickets/")
 MY_COMPANY = ("Mon entreprise", "/portal/company/")
 PORTAL_USERS = ("Utilisateurs", "/portal/users/")
 PORTAL_ASSETS = ("Équipements", "/portal/assets/")
@@ -33,42 +35,42 @@ PORTAL_CONTRACTS = ("Contrats", "/portal/contracts/")
 EXPECTED = {
     "admin@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
+        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
         f"Administrateur (prestataire) · {PROVIDER_NAME}",
         True,
         ["/portal/"],
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
         ["/users/", "/mail/", "/portal/"],
     ),
     "tech@demo.pacte.test": (
         "/clients/",
-        [CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Technicien · {PROVIDER_NAME}",
         False,
         ["/users/", "/clients/new/", "/sla/calendars/new/", "/assets/new/", "/assets/import/", "/mail/", "/portal/"],
     ),
     "manager@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
+        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
         "Responsable (client) · Cabinet Rhône Expertise Comptable",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],
     ),
     "user@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY, PORTAL_ASSETS],
+        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_ASSETS],
         "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
         None,
         ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/"],
     ),
     "manager@metz.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
+        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
         "Responsable (client) · Mosellane de Mécanique Industrielle",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],

@@ -78,6 +78,18 @@ from pacte.documents.services import document_store
 from pacte.mail.domain import Recipient
 from pacte.mail.models import MessageStatus, OutboundMessage
 from pacte.mail.services import mail_send
+from pacte.servicedesk.models import (
+    InboundMail,
+    Mailbox,
+    Quote,
+    SavedView,
+    ServiceDeskSettings,
+    Team,
+    Ticket,
+    TicketAttachment,
+    TicketEvent,
+    TicketMessage,
+)
 from pacte.sla import services as sla_services
 from pacte.sla.models import BusinessCalendar, CalendarException, ProviderClosure, ServiceLevel, ServiceLevelTarget
 from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
@@ -1529,6 +1541,16 @@ API: dict[str, ApiSpec] = {
     "GET /api/v1/contract-templates": ApiSpec(api_call(members=200)),
 }
 
+# Per-app registries (``tests/matrix/<part>.py``): each adds its PAGES / API entries here and builds
+# A's and B's objects for the world (``build``), so that a new app does not grow this file.
+from tests.matrix import APP_REGISTRIES  # noqa: E402
+
+for _registry in APP_REGISTRIES:
+    assert not set(_registry.PAGES) & set(PAGES), f"{_registry.__name__} repeats a page"
+    assert not set(_registry.API) & set(API), f"{_registry.__name__} repeats an operation"
+    PAGES.update(_registry.PAGES)
+    API.update(_registry.API)
+
 
 # Route discovery ---------------------------------------------------------------------------------
 
@@ -1634,6 +1656,7 @@ class World:
     revisions: dict[str, int] = field(default_factory=dict)  # A's revised contract, its revision, an index value
     portal_contracts: dict[str, int] = field(default_factory=dict)  # A's client's contract and its sent amendment
     contract_pages: dict[str, int] = field(default_factory=dict)  # A's contracts in each state, template, category
+    extra: dict[str, int] = field(default_factory=dict)  # A's objects built by the per-app registries
 
     def member(self, actor: str) -> Membership | None:
         if actor == "anonymous":
@@ -1656,6 +1679,7 @@ class World:
             **self.revisions,
             **self.portal_contracts,
             **self.contract_pages,
+            **self.extra,
         }
         return refs[key]
 
@@ -1704,6 +1728,9 @@ def build_world() -> World:
     _portal_contracts(other_tenant)
     world.contract_pages = _contract_pages(tenant, A_PROVIDER, A_CLIENT)
     _contract_pages(other_tenant, B_PROVIDER, B_CLIENT)
+    for registry in APP_REGISTRIES:
+        world.extra.update(registry.build(tenant, A_PROVIDER, A_CLIENT))
+        registry.build(other_tenant, B_PROVIDER, B_CLIENT)
     return world
 
 
@@ -1974,6 +2001,11 @@ def world(shared_world: World, db: None) -> World:
 Row = tuple[int | None, int | None, tuple[Any, ...]]  # provider id, client id, column values
 
 
+#: The scope of a row reached through its ticket (the service desk's events, messages and files).
+_TICKET_SCOPE = (
+    "(SELECT k.provider_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id), "
+    "(SELECT k.client_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id)"
+)
 #: What a snapshot reads: model, the SQL giving (provider id, client id) of a row, columns left out.
 SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
     (Provider, "t.id, NULL", set()),
@@ -2009,6 +2041,21 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
     (ServiceCategory, "t.provider_id, NULL", set()),
     (ContractTemplate, "t.provider_id, NULL", set()),
     (ReferenceSequence, "t.provider_id, NULL", set()),
+    (Ticket, "t.provider_id, t.client_id", set()),
+    (TicketEvent, _TICKET_SCOPE, set()),
+    (TicketMessage, _TICKET_SCOPE, set()),
+    (TicketAttachment, _TICKET_SCOPE, set()),
+    (Quote, "t.provider_id, (SELECT k.client_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id)", set()),
+    (Team, "t.provider_id, NULL", set()),
+    (ServiceDeskSettings, "t.provider_id, NULL", set()),
+    (InboundMail, "t.provider_id, (SELECT k.client_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id)", set()),
+    (Mailbox, "t.provider_id, NULL", set()),
+    (
+        SavedView,
+        "(SELECT m.provider_id FROM {membership} m WHERE m.id = t.membership_id), "
+        "(SELECT m.client_id FROM {membership} m WHERE m.id = t.membership_id)",
+        set(),
+    ),
 ]
 
 
@@ -2213,8 +2260,8 @@ def test_api(operation: str, actor: str, world: World, api_token) -> None:
         return http.generic(method, url, body, content_type="application/json", headers=headers)
 
     response = run_case(world, actor, spec.call, operation, send, is_read=method == "GET")
-    payload = response.json()
-    if response.status_code >= 400:
+    if response.status_code >= 400:  # (a success may be a file download, not JSON)
+        payload = response.json()
         assert set(payload) == {"detail", "errors"}, payload
     if response.status_code == 401:
         assert response["WWW-Authenticate"] == "Bearer"

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.forms import PasswordResetForm as DjangoPasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from pacte.accounts.models import Language
+from pacte.accounts.models import Language, TokenScope
 
 
 class LoginForm(AuthenticationForm):
@@ -25,7 +25,26 @@ class ProfileForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
+    """A token's name and, for the provider's people, its scope (a client's token always has full access)."""
+
+    SCOPES = ((TokenScope.FULL, _("Full access")), (TokenScope.ALERTS, _("Monitoring alerts only")))
+
     name = forms.CharField(label=_("Token name"), max_length=100)
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=SCOPES,
+        initial=TokenScope.FULL,
+        required=False,
+        help_text=_("A monitoring tool's token: it can only post alerts, nothing else."),
+    )
+
+    def __init__(self, *args: Any, provider_side: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not provider_side:
+            del self.fields["scope"]
+
+    def clean_scope(self) -> str:
+        return self.cleaned_data.get("scope") or TokenScope.FULL
 
 
 class PasswordResetForm(DjangoPasswordResetForm):

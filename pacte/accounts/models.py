@@ -68,6 +68,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class TokenScope(models.TextChoices):
+    FULL = "full", _("Full access (as the member)")
+    ALERTS = "alerts", _("Monitoring alerts only")
+
+
 class ApiToken(models.Model):
     """A bearer token for the REST API. It acts as exactly one membership.
 
@@ -78,6 +83,8 @@ class ApiToken(models.Model):
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
+    #: ``alerts``: the token may only post monitoring alerts (``POST /api/v1/alerts``), nothing else.
+    scope = models.CharField(_("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.FULL)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

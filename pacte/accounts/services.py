@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pacte.accounts.models import ApiToken, Language, User
+from pacte.accounts.models import ApiToken, Language, TokenScope, User
 from pacte.audit.services import audit_changes, audit_record, snapshot
 from pacte.tenancy.models import Membership
 
@@ -23,13 +23,24 @@ def token_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, actor: Membership, name: str) -> tuple[ApiToken, str]:
-    """Create a token acting as ``actor``; returns the secret, which is never shown again."""
+def api_token_create(*, actor: Membership, name: str, scope: str = TokenScope.FULL) -> tuple[ApiToken, str]:
+    """Create a token acting as ``actor``; returns the secret, which is never shown again.
+
+    An ``alerts`` token can only post monitoring alerts: the secret a monitoring tool holds opens nothing else.
+    """
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the token a name.")})
+    if scope not in TokenScope.values:
+        raise ValidationError({"scope": _("Unknown scope.")})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(membership=actor, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6], key_hash=token_hash(secret))
+    token = ApiToken(
+        membership=actor,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        key_hash=token_hash(secret),
+        scope=scope,
+    )
     token.full_clean()
     token.save()
     audit_record(actor=actor, action="api_token.create", instance=token, provider=actor.provider, after={"name": name})
@@ -48,7 +59,13 @@ def api_token_revoke(*, actor: Membership, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, secret: str) -> Membership | None:
-    """The membership a bearer secret acts as, or None; records the last use (at most once a minute)."""
+    """The membership a full-scope bearer secret acts as, or None."""
+    token = api_token_lookup(secret=secret)
+    return token.membership if token is not None and token.scope == TokenScope.FULL else None
+
+
+def api_token_lookup(*, secret: str) -> ApiToken | None:
+    """The active token of a bearer secret, or None; records the last use (at most once a minute)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
     token = (
@@ -67,7 +84,7 @@ def api_token_authenticate(*, secret: str) -> Membership | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.membership
+    return token
 
 
 @transaction.atomic

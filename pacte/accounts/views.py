@@ -16,7 +16,7 @@ from django.views import View
 
 from pacte.accounts import services
 from pacte.accounts.forms import ApiTokenForm, LoginForm, PasswordResetForm, ProfileForm
-from pacte.accounts.models import ApiToken
+from pacte.accounts.models import ApiToken, TokenScope
 from pacte.core.views import ActorRequiredMixin
 from pacte.tenancy.middleware import SESSION_KEY
 from pacte.tenancy.selectors import memberships_of_user
@@ -109,18 +109,26 @@ class ApiTokenListView(ActorRequiredMixin, View):
     """The user's tokens for the membership they act as; a new secret is shown once."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._render(request, ApiTokenForm())
+        return self._render(request, self._form())
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = ApiTokenForm(request.POST)
+        form = self._form(request.POST)
         if form.is_valid():
             try:
-                token, secret = services.api_token_create(actor=self.actor, name=form.cleaned_data["name"])
+                token, secret = services.api_token_create(
+                    actor=self.actor,
+                    name=form.cleaned_data["name"],
+                    scope=form.cleaned_data.get("scope") or TokenScope.FULL,
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                return self._render(request, ApiTokenForm(), new_secret=secret, new_token=token)
+                return self._render(request, self._form(), new_secret=secret, new_token=token)
         return self._render(request, form, status=422)
+
+    def _form(self, data: Any = None) -> ApiTokenForm:
+        """Only a provider-side member chooses a scope (alerts are posted by the provider's monitoring)."""
+        return ApiTokenForm(data, provider_side=self.actor.is_provider_side)
 
     def _render(self, request: HttpRequest, form: ApiTokenForm, status: int = 200, **extra: Any) -> HttpResponse:
         tokens = ApiToken.objects.filter(membership=self.actor).order_by("-created_at")

@@ -35,7 +35,13 @@ api = NinjaAPI(
 def on_schema_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        location = [str(part) for part in error.get("loc", ())]
+        # ("body", "payload", "title") → "title": the location and the parameter's name go, a field named
+        # like them ("body" of a message) stays.
+        if location and location[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+            location.pop(0)
+        if location and location[0] == "payload":
+            location.pop(0)
         errors.append({"field": ".".join(location) or "__all__", "message": str(error.get("msg", "Invalid value."))})
     return api.create_response(request, error_body("Validation failed.", errors), status=422)
 
@@ -103,6 +109,8 @@ def _register_routers(target: Any) -> None:
     from pacte.contracts.api import router as contracts_router
     from pacte.contracts.api_revision import router as contracts_revision_router
     from pacte.documents.api import router as documents_router
+    from pacte.servicedesk.api import router as servicedesk_router
+    from pacte.servicedesk.api_alerts import router as alerts_router
     from pacte.sla.api import router as sla_router
     from pacte.tenancy.api import router as tenancy_router
 
@@ -112,6 +120,8 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", assets_router)
     target.add_router("/", contracts_router)
     target.add_router("/", contracts_revision_router)
+    target.add_router("/", servicedesk_router)
+    target.add_router("/", alerts_router)
 
 
 _register_routers(api)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "pacte.sla",
     "pacte.assets",
     "pacte.contracts",
+    "pacte.servicedesk",
     "pacte.documents",
     "django_tasks",
     "django_tasks_db",
@@ -168,6 +169,10 @@ EMAIL_USE_TLS = env_bool("PACTE_EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("PACTE_DEFAULT_FROM_EMAIL", "Pacte <no-reply@pacte.localhost>")
 EMAIL_TIMEOUT = int(os.environ.get("PACTE_EMAIL_TIMEOUT", "30"))
+# The address people reach the install at (links in e-mails).
+PACTE_BASE_URL = os.environ.get("PACTE_BASE_URL", "http://127.0.0.1:8000")
+# Service desk: the largest file accepted on a ticket (bytes).
+PACTE_MAX_ATTACHMENT_BYTES = int(os.environ.get("PACTE_MAX_ATTACHMENT_BYTES", str(15 * 1024 * 1024)))
 if env_bool("PACTE_DEMO", False):
     # The demo never sends real e-mail, whatever the environment says: messages land in var/mail/.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"

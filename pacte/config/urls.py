@@ -17,6 +17,7 @@ urlpatterns = [
     path("sla/", include("pacte.sla.urls")),
     path("assets/", include("pacte.assets.urls")),
     path("contracts/", include("pacte.contracts.urls")),
+    path("tickets/", include("pacte.servicedesk.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),

@@ -18,15 +18,30 @@ from pacte.tenancy.models import Membership
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer pacte_…`` → the token's membership becomes ``request.actor``."""
+    """``Authorization: Bearer pacte_…`` → the token's membership becomes ``request.actor``.
+
+    A token of the ``alerts`` scope is refused (403) everywhere but where ``AlertTokenAuth`` guards.
+    """
+
+    accepts_alert_tokens = False
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
-        from pacte.accounts.services import api_token_authenticate
+        from pacte.accounts.models import TokenScope
+        from pacte.accounts.services import api_token_lookup
 
-        membership = api_token_authenticate(secret=token)
-        if membership is not None:
-            request.actor = membership  # type: ignore[attr-defined]
-        return membership
+        found = api_token_lookup(secret=token)
+        if found is None:
+            return None
+        if found.scope != TokenScope.FULL and not self.accepts_alert_tokens:
+            raise HttpError(403, "This token may only post monitoring alerts.")
+        request.actor = found.membership  # type: ignore[attr-defined]
+        return found.membership
+
+
+class AlertTokenAuth(TokenAuth):
+    """Accepts full tokens and the ``alerts`` tokens a monitoring tool holds (``POST /alerts`` only)."""
+
+    accepts_alert_tokens = True
 
 
 class InputSchema(Schema):

@@ -3,6 +3,7 @@ from django.urls import path
 from pacte.assets import views as asset_views
 from pacte.contracts import portal_views as contract_views
 from pacte.portal import views
+from pacte.servicedesk import portal_views as ticket_views
 from pacte.tenancy import views as tenancy_views
 
 app_name = "portal"
@@ -18,6 +19,13 @@ urlpatterns = [
     path("contracts/<int:pk>/exit/signoff/", contract_views.ExitSignoffView.as_view(), name="contract_exit_signoff"),
     path("contracts/versions/<int:pk>/sign/", contract_views.VersionSignView.as_view(), name="version_sign"),
     path("contracts/versions/<int:pk>/pdf/", contract_views.VersionPdfView.as_view(), name="version_pdf"),
+    path("tickets/", ticket_views.TicketListView.as_view(), name="ticket_list"),
+    path("tickets/new/", ticket_views.TicketCreateView.as_view(), name="ticket_create"),
+    path("tickets/<int:pk>/", ticket_views.TicketDetailView.as_view(), name="ticket_detail"),
+    path("tickets/<int:pk>/reply/", ticket_views.TicketReplyView.as_view(), name="ticket_reply"),
+    path("tickets/<int:pk>/status/", ticket_views.TicketStatusView.as_view(), name="ticket_status"),
+    path("tickets/quotes/<int:pk>/decide/", ticket_views.QuoteDecideView.as_view(), name="ticket_quote_decide"),
+    path("tickets/files/<int:pk>/", ticket_views.TicketFileView.as_view(), name="ticket_file"),
     path("sites/new/", tenancy_views.SiteCreateView.as_view(side="client"), name="site_create"),
     path("sites/<int:pk>/edit/", tenancy_views.SiteUpdateView.as_view(side="client"), name="site_update"),
     path("sites/<int:pk>/archive/", tenancy_views.SiteArchiveView.as_view(side="client"), name="site_archive"),

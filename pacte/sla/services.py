@@ -47,6 +47,17 @@ SERVICE_LEVEL_FIELDS = ("name", "description", "calendar", "warning_percent")
 SERVICE_LEVEL_DEFINITION = frozenset({"calendar", "warning_percent"})
 
 
+def _recompute_tickets(service_levels: Iterable[int]) -> None:
+    """The open tickets on these service levels get their due instants recomputed once this commits."""
+    from pacte.servicedesk.recompute import recompute_enqueue  # the service desk builds on SLA settings
+
+    recompute_enqueue(service_levels)
+
+
+def _levels_of_calendar(calendar: BusinessCalendar) -> Any:
+    return ServiceLevel.objects.filter(calendar_id=calendar.pk).values_list("pk", flat=True)
+
+
 def normalise_week(week: Any) -> Any:
     """Seven days in order, missing days closed, windows as ``[start, end]`` sorted by start (if well-formed)."""
     if not isinstance(week, Mapping):
@@ -155,6 +166,7 @@ def calendar_update(
     exceptions_changed = exceptions is not None and _replace_exceptions(actor, calendar, exceptions)
     if CALENDAR_DEFINITION & set(new) or exceptions_changed:
         calendar.version += 1
+        _recompute_tickets(_levels_of_calendar(calendar))
     _save(calendar)
     if exceptions_changed:
         old["exceptions"], new["exceptions"] = exceptions_before, _exceptions_snapshot(calendar)
@@ -185,6 +197,7 @@ def calendar_archive(*, actor: Membership, calendar: BusinessCalendar) -> Busine
 def _bump(calendar: BusinessCalendar) -> None:
     BusinessCalendar.objects.filter(pk=calendar.pk).update(version=F("version") + 1, updated_at=timezone.now())
     calendar.refresh_from_db(fields=["version", "updated_at"])
+    _recompute_tickets(_levels_of_calendar(calendar))
 
 
 @transaction.atomic
@@ -242,6 +255,11 @@ def calendar_exception_remove(*, actor: Membership, exception: CalendarException
 def _bump_following_calendars(provider_id: int) -> None:
     BusinessCalendar.objects.filter(provider_id=provider_id, provider_closures_apply=True).update(
         version=F("version") + 1, updated_at=timezone.now()
+    )
+    _recompute_tickets(
+        ServiceLevel.objects.filter(provider_id=provider_id, calendar__provider_closures_apply=True).values_list(
+            "pk", flat=True
+        )
     )
 
 
@@ -362,6 +380,7 @@ def service_level_update(
     targets_changed = targets is not None and _write_targets(actor, service_level, targets, create=False)
     if SERVICE_LEVEL_DEFINITION & set(new) or targets_changed:
         service_level.version += 1
+        _recompute_tickets([service_level.pk])
     _save(service_level)
     if targets_changed:
         old["targets"], new["targets"] = targets_before, _targets_snapshot(service_level)

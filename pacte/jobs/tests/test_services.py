@@ -13,11 +13,18 @@ from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from pacte.jobs import registry, services
-from pacte.jobs.domain import every, nightly
+from pacte.jobs.domain import CadenceKind, every, nightly
 from pacte.jobs.models import JobRun, PeriodicJob, RunOutcome, WorkerProcess
 from pacte.jobs.tests import sample_tasks
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_app_periodic_jobs(monkeypatch):
+    """These tests count the jobs a worker runs: the apps' every-minute jobs (mail poll, SLA check) stay out."""
+    kept = {name: spec for name, spec in registry._PERIODIC.items() if spec.cadence.kind != CadenceKind.EVERY}
+    monkeypatch.setattr(registry, "_PERIODIC", kept)
 
 
 @pytest.fixture
