@@ -20,6 +20,8 @@ from pacte.audit.services import audit_record
 from pacte.events import registry
 from pacte.events.models import Delivery, DeliveryStatus, Event, HandledKey
 from pacte.events.services import deliveries_retry, event_publish, handler_once
+from pacte.jobs import registry as job_registry
+from pacte.jobs.domain import CadenceKind
 from pacte.jobs.models import JobRun, RunOutcome
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +48,13 @@ def flaky(event: Event) -> None:
     if FAILURES["remaining"] > 0:
         FAILURES["remaining"] -= 1
         raise ConnectionError("the ledger is unavailable")
+
+
+@pytest.fixture(autouse=True)
+def _no_app_periodic_jobs(monkeypatch):
+    """These tests count the jobs a worker runs: the apps' every-minute jobs (mail poll, SLA check) stay out."""
+    kept = {name: spec for name, spec in job_registry._PERIODIC.items() if spec.cadence.kind != CadenceKind.EVERY}
+    monkeypatch.setattr(job_registry, "_PERIODIC", kept)
 
 
 @pytest.fixture(autouse=True)
