@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.utils.http import content_disposition_header
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Query, Router
 from ninja.errors import HttpError
 from ninja.responses import Status
@@ -26,7 +26,7 @@ from pacte.contracts import selectors as contract_selectors
 from pacte.contracts.models import ServiceCategory
 from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, Page, paginate
 from pacte.documents import uploads
-from pacte.servicedesk import messaging, selectors, services
+from pacte.servicedesk import downloads, messaging, selectors, services
 from pacte.servicedesk.models import Channel, Team, Ticket, TicketAttachment, TicketEvent, TicketMessage
 from pacte.servicedesk.permissions import can_work_tickets
 from pacte.servicedesk.schemas import (
@@ -68,8 +68,6 @@ FIELD_NAMES = {
     "files": "file",
 }
 #: What a downloaded file is never served as (a browser would render it): such types go out as bytes.
-RENDERED_TYPES = ("html", "svg", "xml", "javascript", "ecmascript")
-OCTET_STREAM = "application/octet-stream"
 
 UPLOAD_BODY = {
     "requestBody": {
@@ -478,25 +476,11 @@ def attachment_create(request: HttpRequest, ticket_id: int) -> Status[TicketAtta
     return Status(201, attachment)
 
 
-def served_type(content_type: str) -> str:
-    """The type a file is served as: never one a browser renders as a page or a script."""
-    lowered = content_type.lower()
-    if "/" not in lowered or any(word in lowered for word in RENDERED_TYPES):
-        return OCTET_STREAM
-    return content_type
-
-
 @router.get(
     "/attachments/{attachment_id}/content",
     response=ERRORS,
     summary="Download a file",
     openapi_extra=DOWNLOAD_RESPONSE,
 )
-def attachment_content(request: HttpRequest, attachment_id: int) -> HttpResponse:
-    attachment = selectors.attachment_get(actor=_actor(request), pk=attachment_id)
-    response = HttpResponse(messaging.attachment_content(attachment), content_type=served_type(attachment.content_type))
-    response["Content-Disposition"] = content_disposition_header(True, attachment.filename) or "attachment"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+def attachment_content(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    return downloads.attachment_response(selectors.attachment_get(actor=_actor(request), pk=attachment_id))

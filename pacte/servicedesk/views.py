@@ -13,12 +13,12 @@ import datetime
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,9 +30,9 @@ from pacte.assets.models import Asset
 from pacte.assets.selectors import asset_list
 from pacte.contracts.selectors import category_list
 from pacte.core.views import ActorRequiredMixin
-from pacte.servicedesk import content, messaging, selectors, services, settings_services
+from pacte.servicedesk import downloads, selectors, services, settings_services
 from pacte.servicedesk.forms import BulkForm, QueueFilterForm, SavedViewForm, TicketCreateForm
-from pacte.servicedesk.models import OPEN_STATUSES, Coverage, SlaState, Ticket, TicketAttachment, TicketStatus
+from pacte.servicedesk.models import OPEN_STATUSES, Coverage, SlaState, Ticket, TicketStatus
 from pacte.servicedesk.permissions import can_manage_desk, can_work_tickets
 from pacte.sla.domain import engine_for
 from pacte.sla.models import ServiceLevel
@@ -393,38 +393,7 @@ class TicketCreateView(ProviderPage):
 
 # File download ---------------------------------------------------------------------------------------------
 
-#: Types a browser may be told as they are (it renders none of them as a page); anything else is a download.
-SERVED_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
-
-
-def served_type(content_type: str) -> str:
-    base = (content_type or "").split(";", 1)[0].strip().lower()
-    return base if base in SERVED_TYPES else content.OCTET_STREAM
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*`` (UTF-8)."""
-    name = content.safe_filename(filename)
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;%' else "_" for c in name).strip("_ .")
-    fallback = fallback or content.FALLBACK_FILENAME
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-def attachment_response(attachment: TicketAttachment) -> HttpResponse:
-    """The stored bytes of a file the caller has scoped, as a download that can never run as a page."""
-    try:
-        data = messaging.attachment_content(attachment)
-    except OSError as error:
-        raise Http404(_("The stored file is missing.")) from error
-    response = HttpResponse(data, content_type=served_type(attachment.content_type))
-    response["Content-Disposition"] = content_disposition(attachment.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Length"] = str(len(data))
-    return response
-
 
 class AttachmentDownloadView(ProviderPage):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return attachment_response(selectors.attachment_get(actor=self.actor, pk=pk))
+    def get(self, request: HttpRequest, pk: int) -> HttpResponseBase:
+        return downloads.attachment_response(selectors.attachment_get(actor=self.actor, pk=pk))

@@ -137,7 +137,7 @@ def _sender(provider: Provider, address: str) -> tuple[Contact | None, Membershi
     return contact, staff
 
 
-def _files(parsed: ParsedMail) -> tuple[list[NewFile], list[str]]:
+def usable_files(parsed: ParsedMail) -> tuple[list[NewFile], list[str]]:
     kept: list[NewFile] = []
     refused: list[str] = []
     for part in parsed.attachments:
@@ -152,7 +152,7 @@ def _files(parsed: ParsedMail) -> tuple[list[NewFile], list[str]]:
     return kept[:20], refused + [f"{f.filename}: more than 20 files" for f in kept[20:]]
 
 
-def _body(parsed: ParsedMail, *, reply: bool) -> str:
+def mail_body(parsed: ParsedMail, *, reply: bool) -> str:
     text = strip_quoted_reply(parsed.text) if reply else parsed.text
     return text.strip() or parsed.subject or "(sans texte)"
 
@@ -194,7 +194,7 @@ def _ingest(
         return IngestResult(InboundStatus.AUTOMATIC, inbound.pk, None)
     contact, staff = _sender(provider, parsed.from_address)
     ticket = _find_ticket(provider, parsed)
-    files, refused = _files(parsed)
+    files, refused = usable_files(parsed)
     message_id = parsed.message_id or ""
     if ticket is not None and (staff is not None or (contact is not None and contact.client_id == ticket.client_id)):
         if ticket.status != TicketStatus.CLOSED:
@@ -202,7 +202,7 @@ def _ingest(
             message_add(
                 actor=staff,
                 ticket=ticket,
-                body=_body(parsed, reply=True),
+                body=mail_body(parsed, reply=True),
                 visibility=Visibility.PUBLIC,
                 channel=Channel.EMAIL,
                 author_contact=None if staff else contact,
@@ -210,7 +210,7 @@ def _ingest(
                 files=files,
                 at=at,
             )
-            _note_refused(ticket, refused)
+            note_refused_files(ticket, refused)
             return IngestResult(InboundStatus.MESSAGE, inbound.pk, ticket.pk)
         if contact is None:  # staff writing to a closed ticket: nothing to open
             inbound = _record(provider, parsed, source, imap_key, InboundStatus.HELD, reason="closed ticket", raw=raw)
@@ -224,7 +224,7 @@ def _ingest(
         requester=contact,
         site=contact.site if contact.site is not None and contact.site.archived_at is None else None,
         title=parsed.subject or "(sans objet)",
-        description=_body(parsed, reply=False)[: 100_000 - len(follow_up)] + follow_up,
+        description=mail_body(parsed, reply=False)[: 100_000 - len(follow_up)] + follow_up,
         channel=Channel.EMAIL,
         at=at,
     )
@@ -242,11 +242,11 @@ def _ingest(
             notify_people=False,
             at=at,
         )
-    _note_refused(new, refused)
+    note_refused_files(new, refused)
     return IngestResult(InboundStatus.TICKET, inbound.pk, new.pk)
 
 
-def _note_refused(ticket: Ticket, refused: list[str]) -> None:
+def note_refused_files(ticket: Ticket, refused: list[str]) -> None:
     if refused:
         message_add(
             actor=None,

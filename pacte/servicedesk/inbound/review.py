@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from pacte.audit.services import audit_record, snapshot
 from pacte.core.errors import ConflictError
 from pacte.servicedesk import content
-from pacte.servicedesk.inbound.ingest import _body, _files, _note_refused
+from pacte.servicedesk.inbound.ingest import mail_body, note_refused_files, usable_files
 from pacte.servicedesk.inbound.parse import ParsedMail, clean_line, parse_message
 from pacte.servicedesk.messaging import message_add
 from pacte.servicedesk.models import Channel, InboundMail, InboundStatus, Ticket, Visibility
@@ -72,7 +72,7 @@ def held_parsed(inbound: InboundMail) -> ParsedMail | None:
 
 
 def held_files(parsed: ParsedMail) -> list[HeldFile]:
-    """Each attachment with the reason it would be left out (the intake's checks: ``ingest._files``)."""
+    """Each attachment with the reason it would be left out (the intake's checks: ``ingest.usable_files``)."""
     files = []
     kept = 0
     for part in parsed.attachments:
@@ -171,7 +171,7 @@ def held_accept(
     added = False
     if add_contact:
         contact, added = _sender_contact(actor, client, parsed)
-    files, refused = _files(parsed)
+    files, refused = usable_files(parsed)
     site = contact.site if contact is not None else None
     ticket = ticket_open(
         actor=actor,
@@ -179,7 +179,7 @@ def held_accept(
         requester=contact,
         site=site if site is not None and site.archived_at is None else None,
         title=parsed.subject or "(sans objet)",
-        description=_body(parsed, reply=False)[:100_000],
+        description=mail_body(parsed, reply=False)[:100_000],
         channel=Channel.EMAIL,
     )
     # The files come from the sender: credited to the requester only when that is who wrote.
@@ -197,7 +197,7 @@ def held_accept(
             files=files,
             notify_people=False,
         )
-    _note_refused(ticket, refused)
+    note_refused_files(ticket, refused)
     before = {"status": locked.status, "reason": locked.reason}
     locked.status = InboundStatus.TICKET
     locked.ticket = ticket

@@ -275,7 +275,7 @@ def test_files_upload_list_and_download(tenant, call):
 
     download = call(tenant.client_user, "GET", f"/attachments/{png.json()['id']}/content")
     assert download.status_code == 200
-    assert download.content == tiny_png()
+    assert b"".join(download.streaming_content) == tiny_png()
     assert download["Content-Type"] == "image/png"
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
@@ -301,7 +301,7 @@ def test_a_file_stored_as_html_is_never_served_as_html(tenant, call):
     TicketAttachment.objects.filter(pk=attachment.pk).update(content_type="text/html")
     response = call(tenant.technician, "GET", f"/attachments/{attachment.pk}/content")
     assert response["Content-Type"] == "application/octet-stream"
-    assert response["Content-Disposition"] == 'attachment; filename="a.txt"'
+    assert response["Content-Disposition"] == "attachment; filename=\"a.txt\"; filename*=UTF-8''a.txt"
 
 
 # Scope: foreign is 404, a closed ticket is 409 ----------------------------------------------------------

@@ -19,7 +19,7 @@ from pacte.core.errors import ConflictError
 from pacte.mail.models import OutboundMessage
 from pacte.servicedesk import mailbox_services
 from pacte.servicedesk.inbound import review
-from pacte.servicedesk.inbound.ingest import _files, mail_ingest
+from pacte.servicedesk.inbound.ingest import mail_ingest, usable_files
 from pacte.servicedesk.inbound.parse import parse_message
 from pacte.servicedesk.inbound.poll import mailbox_poll
 from pacte.servicedesk.models import Channel, InboundMail, InboundStatus, Mailbox, Ticket, TicketAttachment
@@ -150,7 +150,7 @@ def test_accept_opens_exactly_one_ticket_with_the_subject_text_and_files(tenant,
         None,
     )
     assert "voici les pièces demandées" in ticket.description
-    kept, refused = _files(parse_message(raw))
+    kept, refused = usable_files(parse_message(raw))
     assert sorted(TicketAttachment.objects.filter(ticket=ticket).values_list("filename", flat=True)) == sorted(
         new.filename for new in kept
     )

@@ -15,6 +15,8 @@ from django.utils import translation
 
 from pacte.audit.models import AuditEvent
 from pacte.servicedesk import messaging, quotes, settings_services
+from pacte.servicedesk.downloads import content_disposition
+from pacte.servicedesk.downloads import download_content_type as served_type
 from pacte.servicedesk.models import (
     Billing,
     Coverage,
@@ -28,7 +30,6 @@ from pacte.servicedesk.models import (
     TicketStatus,
 )
 from pacte.servicedesk.tests import helpers
-from pacte.servicedesk.views import content_disposition, served_type
 
 pytestmark = pytest.mark.django_db
 
@@ -440,7 +441,7 @@ def test_download_headers_for_a_pdf(tenant, login):
     attachment = _file(tenant, "Facture été.pdf", b"%PDF-1.4\n%%EOF\n")
     response = login(tenant.technician).get(reverse("servicedesk:attachment_download", args=[attachment.pk]))
     assert response.status_code == 200
-    assert response.content == b"%PDF-1.4\n%%EOF\n"
+    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
     assert response["Content-Type"] == "application/pdf"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment; ")
