@@ -74,6 +74,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _manage("seal_demo")  # the demo seal certificate (var/seals/) and a sealed sample document, once
     _manage("load_demo_contracts")  # contracts signed and sealed with that certificate, once
     _manage("load_demo_tickets")  # a few weeks of tickets with their e-mails, once
+    _manage("load_demo_interventions")  # preventive visits, signed sheets, planned visits, once
     _manage("compile_translations", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)
     if args.no_serve:

@@ -98,6 +98,7 @@ def target(tenant: Tenant, api_token) -> Target:
             **_revision_ids(tenant),
             **_exit_ids(tenant),
             **_ticket_ids(tenant),
+            **_sheet_ids(tenant),
         },
     )
 
@@ -199,6 +200,18 @@ def _ticket_ids(tenant: Tenant) -> dict[str, int]:
     return {"ticket_id": ticket.pk, "attachment_id": attachment.pk}
 
 
+def _sheet_ids(tenant: Tenant) -> dict[str, int]:
+    """An intervention sheet on a contract in force (created once), for the interventions operations."""
+    from pacte.interventions.models import Intervention
+    from pacte.interventions.tests import helpers as intervention_helpers
+
+    sheet = Intervention.objects.filter(provider=tenant.provider, title="Fuzzing").first()
+    if sheet is None:
+        contract = intervention_helpers.covered_contract(tenant)
+        sheet = intervention_helpers.sheet(tenant, actor=tenant.admin, contract=contract, title="Fuzzing")
+    return {"sheet_id": sheet.pk}
+
+
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
     """Random ids almost never exist, so the services behind them would never run.
 
@@ -289,6 +302,28 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
         "title": "Disk full",
         "asset": {"id": "{asset_id}"},
     },
+    ("POST", "/api/v1/interventions"): {"client_id": "{client_id}", "title": "New sheet"},
+    ("PATCH", "/api/v1/interventions/{sheet_id}"): {"diagnosis": "Disk full"},
+    ("POST", "/api/v1/interventions/{sheet_id}/check-in"): {"at": "2026-05-13T09:00:00Z"},
+    ("POST", "/api/v1/interventions/{sheet_id}/check-out"): {"at": "2026-05-13T11:00:00Z"},
+    ("POST", "/api/v1/interventions/{sheet_id}/backup"): {"check": "client_confirmed", "confirmed_by": "Marie"},
+    ("POST", "/api/v1/interventions/{sheet_id}/cancel"): {"reason": "Client absent"},
+    ("POST", "/api/v1/interventions/{sheet_id}/time-entries"): {
+        "started_at": "2026-05-13T09:00:00Z",
+        "ended_at": "2026-05-13T10:00:00Z",
+        "description": "Diagnostic",
+    },
+    ("POST", "/api/v1/tickets/{ticket_id}/time-entries"): {
+        "started_at": "2026-05-14T09:00:00Z",
+        "ended_at": "2026-05-14T10:00:00Z",
+        "description": "Remote session",
+    },
+    ("POST", "/api/v1/interventions/{sheet_id}/parts"): {"description": "Power supply", "quantity": "1"},
+    ("POST", "/api/v1/interventions/{sheet_id}/plan"): {
+        "start": "2026-05-20T09:00:00Z",
+        "end": "2026-05-20T11:00:00Z",
+    },
+    ("POST", "/api/v1/preventive/plans"): {"contract_id": "{contract_id}", "name": "New plan"},
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",
@@ -310,6 +345,7 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         **_revision_ids(tenant),
         **_exit_ids(tenant),
         **_ticket_ids(tenant),
+        **_sheet_ids(tenant),
     }
 
 

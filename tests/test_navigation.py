@@ -24,6 +24,10 @@ USERS_AND_ROLES = ("Rôles et utilisateurs", "/users/")
 SERVICE_LEVELS = ("Niveaux de service", "/sla/service-levels/")
 EMAILS = ("E-mails", "/mail/")
 VERIFY_DOCUMENT = ("Vérifier un document", "/documents/verify/")
+INTERVENTIONS = ("Interventions", "/interventions/")
+PLANNING = ("Planning", "/interventions/planning/")
+PORTAL_INTERVENTIONS = ("Interventions", "/portal/interventions/")
+PORTAL_PREVENTIVE = ("Maintenance préventive", "/portal/preventive/")
 PORTAL_HOME = ("Accueil", "/portal/")
 PORTAL_TICKETS = ("Tickets", "/portal/tickets/")
 MY_COMPANY = ("Mon entreprise", "/portal/company/")
@@ -35,42 +39,71 @@ PORTAL_CONTRACTS = ("Contrats", "/portal/contracts/")
 EXPECTED = {
     "admin@demo.pacte.test": (
         "/clients/",
-        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, USERS_AND_ROLES, VERIFY_DOCUMENT, EMAILS],
+        [
+            TICKETS,
+            INTERVENTIONS,
+            PLANNING,
+            CLIENTS,
+            CONTRACTS,
+            ASSETS,
+            SERVICE_LEVELS,
+            USERS_AND_ROLES,
+            VERIFY_DOCUMENT,
+            EMAILS,
+        ],
         f"Administrateur (prestataire) · {PROVIDER_NAME}",
         True,
         ["/portal/"],
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
         ["/users/", "/mail/", "/portal/"],
     ),
     "tech@demo.pacte.test": (
         "/clients/",
-        [TICKETS, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Technicien · {PROVIDER_NAME}",
         False,
         ["/users/", "/clients/new/", "/sla/calendars/new/", "/assets/new/", "/assets/import/", "/mail/", "/portal/"],
     ),
     "manager@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
+        [
+            PORTAL_HOME,
+            PORTAL_TICKETS,
+            PORTAL_INTERVENTIONS,
+            PORTAL_PREVENTIVE,
+            MY_COMPANY,
+            PORTAL_CONTRACTS,
+            PORTAL_ASSETS,
+            PORTAL_USERS,
+        ],
         "Responsable (client) · Cabinet Rhône Expertise Comptable",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],
     ),
     "user@lyon.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_ASSETS],
+        [PORTAL_HOME, PORTAL_TICKETS, PORTAL_INTERVENTIONS, PORTAL_PREVENTIVE, MY_COMPANY, PORTAL_ASSETS],
         "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
         None,
         ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/"],
     ),
     "manager@metz.demo.pacte.test": (
         "/portal/",
-        [PORTAL_HOME, PORTAL_TICKETS, MY_COMPANY, PORTAL_CONTRACTS, PORTAL_ASSETS, PORTAL_USERS],
+        [
+            PORTAL_HOME,
+            PORTAL_TICKETS,
+            PORTAL_INTERVENTIONS,
+            PORTAL_PREVENTIVE,
+            MY_COMPANY,
+            PORTAL_CONTRACTS,
+            PORTAL_ASSETS,
+            PORTAL_USERS,
+        ],
         "Responsable (client) · Mosellane de Mécanique Industrielle",
         None,
         ["/clients/", "/users/", "/sla/service-levels/"],

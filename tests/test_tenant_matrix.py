@@ -75,6 +75,18 @@ from pacte.contracts.tests.posting import form_data
 from pacte.documents import storage as document_storage
 from pacte.documents.models import Document, SealCertificate, SignatureEvidence
 from pacte.documents.services import document_store
+from pacte.interventions.models import (
+    CalendarFeed,
+    ChecklistItem,
+    Intervention,
+    InterventionFile,
+    InterventionSequence,
+    Part,
+    PatchRecord,
+    PreventivePlan,
+    PreventiveVisit,
+    TimeEntry,
+)
 from pacte.mail.domain import Recipient
 from pacte.mail.models import MessageStatus, OutboundMessage
 from pacte.mail.services import mail_send
@@ -2006,6 +2018,10 @@ _TICKET_SCOPE = (
     "(SELECT k.provider_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id), "
     "(SELECT k.client_id FROM servicedesk_ticket k WHERE k.id = t.ticket_id)"
 )
+_SHEET_SCOPE = (
+    "(SELECT i.provider_id FROM interventions_intervention i WHERE i.id = t.intervention_id), "
+    "(SELECT i.client_id FROM interventions_intervention i WHERE i.id = t.intervention_id)"
+)
 #: What a snapshot reads: model, the SQL giving (provider id, client id) of a row, columns left out.
 SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
     (Provider, "t.id, NULL", set()),
@@ -2056,6 +2072,16 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
         "(SELECT m.client_id FROM {membership} m WHERE m.id = t.membership_id)",
         set(),
     ),
+    (Intervention, "t.provider_id, t.client_id", set()),
+    (InterventionSequence, "t.provider_id, NULL", set()),
+    (TimeEntry, "t.provider_id, t.client_id", set()),
+    (Part, _SHEET_SCOPE, set()),
+    (ChecklistItem, _SHEET_SCOPE, set()),
+    (PatchRecord, _SHEET_SCOPE, set()),
+    (InterventionFile, _SHEET_SCOPE, set()),
+    (PreventivePlan, "t.provider_id, (SELECT c.client_id FROM contracts_contract c WHERE c.id = t.contract_id)", set()),
+    (PreventiveVisit, "t.provider_id, t.client_id", set()),
+    (CalendarFeed, "t.provider_id, t.client_id", {"last_used_at"}),
 ]
 
 

@@ -109,6 +109,9 @@ def _register_routers(target: Any) -> None:
     from pacte.contracts.api import router as contracts_router
     from pacte.contracts.api_revision import router as contracts_revision_router
     from pacte.documents.api import router as documents_router
+    from pacte.interventions.api import router as interventions_router
+    from pacte.interventions.api_planning import router as planning_router
+    from pacte.interventions.api_preventive import router as preventive_router
     from pacte.servicedesk.api import router as servicedesk_router
     from pacte.servicedesk.api_alerts import router as alerts_router
     from pacte.sla.api import router as sla_router
@@ -122,6 +125,9 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", contracts_revision_router)
     target.add_router("/", servicedesk_router)
     target.add_router("/", alerts_router)
+    target.add_router("/", interventions_router)
+    target.add_router("/", planning_router)
+    target.add_router("/", preventive_router)
 
 
 _register_routers(api)

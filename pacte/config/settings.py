@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "pacte.assets",
     "pacte.contracts",
     "pacte.servicedesk",
+    "pacte.interventions",
     "pacte.documents",
     "django_tasks",
     "django_tasks_db",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("assets/", include("pacte.assets.urls")),
     path("contracts/", include("pacte.contracts.urls")),
     path("tickets/", include("pacte.servicedesk.urls")),
+    path("interventions/", include("pacte.interventions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),

@@ -13,9 +13,27 @@ from types import ModuleType
 
 
 def _registries() -> list[ModuleType]:
-    from tests.matrix import servicedesk_api, servicedesk_pages, servicedesk_portal
+    from tests.matrix import (
+        interventions_api,
+        interventions_planning,
+        interventions_preventive,
+        interventions_sheets,
+        interventions_sign,
+        servicedesk_api,
+        servicedesk_pages,
+        servicedesk_portal,
+    )
 
-    return [servicedesk_pages, servicedesk_portal, servicedesk_api]
+    return [
+        servicedesk_pages,
+        servicedesk_portal,
+        servicedesk_api,
+        interventions_sheets,
+        interventions_api,
+        interventions_sign,
+        interventions_planning,
+        interventions_preventive,
+    ]
 
 
 APP_REGISTRIES = _registries()
