@@ -397,6 +397,23 @@ def _counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in (Client, Site, Contact, Membership))
 
 
+def test_schema_class_names_are_unique() -> None:
+    """The OpenAPI components are named after the schema classes: two classes of one name (``PlanIn`` in two
+    modules) would silently document one operation with the other's body."""
+    import collections
+
+    import ninja
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in (direct, *subclasses(direct))]
+
+    modules: dict[str, set[str]] = collections.defaultdict(set)
+    for cls in subclasses(ninja.Schema):
+        if cls.__module__.startswith("pacte."):
+            modules[cls.__name__].add(cls.__module__)
+    assert {name: found for name, found in modules.items() if len(found) > 1} == {}
+
+
 def test_write_bodies_cover_every_operation_with_a_body() -> None:
     assert sorted(WRITE_BODIES) == sorted((method, path) for method, path, _schema in BODY_OPERATIONS)
 

@@ -20,8 +20,9 @@ from pacte.assets.permissions import can_manage_assets
 from pacte.assets.schemas import AssetIn, AssetOut, AssetPatch, KindName, WarrantyName
 from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
 from pacte.tenancy import selectors as tenancy_selectors
-from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy.models import Client, Contact, Membership
 from pacte.tenancy.permissions import require
+from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["assets"])
 
@@ -41,23 +42,6 @@ def _actor(request: HttpRequest) -> Membership:
     return request.actor  # type: ignore[attr-defined]
 
 
-def _referenced_client(actor: Membership, client_id: int) -> Client:
-    """A client named in a request body: unknown or foreign is a 422 on ``client_id``."""
-    client = tenancy_selectors.client_list(actor=actor, include_archived=True).filter(pk=client_id).first()
-    if client is None:
-        raise ValidationError({"client_id": "Unknown client."})
-    return client
-
-
-def _referenced_site(actor: Membership, site_id: int | None, client: Client) -> Site | None:
-    if site_id is None:
-        return None
-    site = tenancy_selectors.site_list(actor=actor, client_id=client.pk).filter(pk=site_id).first()
-    if site is None:
-        raise ValidationError({"site_id": "Unknown site for this client."})
-    return site
-
-
 def _referenced_contact(actor: Membership, contact_id: int | None, client: Client) -> Contact | None:
     if contact_id is None:
         return None
@@ -70,7 +54,7 @@ def _referenced_contact(actor: Membership, contact_id: int | None, client: Clien
 def _relations(actor: Membership, data: dict[str, Any], client: Client) -> dict[str, Any]:
     """``site_id`` / ``user_contact_id`` of a body → the service's ``site`` / ``user_contact``."""
     if "site_id" in data:
-        data["site"] = _referenced_site(actor, data.pop("site_id"), client)
+        data["site"] = site_referenced(actor, data.pop("site_id"), client)
     if "user_contact_id" in data:
         data["user_contact"] = _referenced_contact(actor, data.pop("user_contact_id"), client)
     return data
@@ -114,7 +98,7 @@ def asset_create(request: HttpRequest, payload: AssetIn) -> Status[Asset]:
     actor = _actor(request)
     require(can_manage_assets(actor))  # before naming the client: a role that may not create is 403
     data = payload.dict()
-    client = _referenced_client(actor, data.pop("client_id"))
+    client = client_referenced(actor, data.pop("client_id"), include_archived=True)
     return Status(201, services.asset_create(actor=actor, client=client, **_relations(actor, data, client)))
 
 

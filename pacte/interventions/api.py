@@ -41,9 +41,9 @@ from pacte.interventions.schemas import (
     TimeEntryOut,
 )
 from pacte.servicedesk import selectors as ticket_selectors
-from pacte.tenancy import selectors as tenancy_selectors
-from pacte.tenancy.models import PROVIDER_ROLES, Client, Membership, Site
+from pacte.tenancy.models import PROVIDER_ROLES, Client, Membership
 from pacte.tenancy.permissions import require
+from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["interventions"])
 
@@ -202,22 +202,6 @@ def _detail(request: HttpRequest, sheet_id: int) -> dict[str, Any]:
 # References named in a body: unknown or foreign is a 422 on the field ------------------------------
 
 
-def _client(actor: Membership, client_id: int) -> Client:
-    client = tenancy_selectors.client_list(actor=actor).filter(pk=client_id).first()
-    if client is None:
-        raise ValidationError({"client_id": "Unknown client."})
-    return client
-
-
-def _site(actor: Membership, site_id: int | None, client: Client) -> Site | None:
-    if site_id is None:
-        return None
-    site = tenancy_selectors.site_list(actor=actor, client_id=client.pk).filter(pk=site_id).first()
-    if site is None:
-        raise ValidationError({"site_id": "Unknown site for this client."})
-    return site
-
-
 def _contract(actor: Membership, contract_id: int | None, client: Client) -> Contract | None:
     if contract_id is None:
         return None
@@ -313,14 +297,14 @@ def sheet_list(
 def sheet_create(request: HttpRequest, payload: SheetIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
     require(can_work_interventions(actor))
-    client = _client(actor, payload.client_id)
+    client = client_referenced(actor, payload.client_id)
     with api_fields():
         sheet = services.sheet_create(
             actor=actor,
             client=client,
             title=payload.title,
             mode=payload.mode,
-            site=_site(actor, payload.site_id, client),
+            site=site_referenced(actor, payload.site_id, client),
             contract=_contract(actor, payload.contract_id, client),
             ticket=_ticket(actor, payload.ticket_id),
             assets=_assets(actor, payload.asset_ids, client),
@@ -354,7 +338,7 @@ def sheet_update(request: HttpRequest, sheet_id: int, payload: SheetPatch) -> di
     changes: dict[str, Any] = {}
     for name, value in sent.items():
         if name == "site_id":
-            changes["site"] = _site(actor, value, sheet.client)
+            changes["site"] = site_referenced(actor, value, sheet.client)
         elif name == "asset_ids":
             changes["assets"] = _assets(actor, value or [], sheet.client)
         elif name == "technician_ids":
@@ -459,8 +443,11 @@ def _technician_or_actor(actor: Membership, technician_id: int | None) -> Member
     "minutes are derived from the contract's coverage windows.",
 )
 def sheet_time_entry_add(request: HttpRequest, sheet_id: int, payload: TimeEntryIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
-    sheet = _work_sheet(request, sheet_id)
+    return _time_entry_add(_actor(request), payload, sheet=_work_sheet(request, sheet_id))
+
+
+def _time_entry_add(actor: Membership, payload: TimeEntryIn, **subject: Any) -> Status[dict[str, Any]]:
+    """One entry on ``sheet=`` or ``ticket=``, as the service takes it."""
     with api_fields():
         entry = services.time_entry_add(
             actor=actor,
@@ -469,7 +456,7 @@ def sheet_time_entry_add(request: HttpRequest, sheet_id: int, payload: TimeEntry
             ended_at=payload.ended_at,
             nature=payload.nature,
             description=payload.description,
-            sheet=sheet,
+            **subject,
         )
     return Status(201, time_entry_out(entry))
 
@@ -510,17 +497,7 @@ def ticket_time_entry_add(request: HttpRequest, ticket_id: int, payload: TimeEnt
     actor = _actor(request)
     ticket = ticket_selectors.ticket_get(actor=actor, pk=ticket_id)
     require(can_work_interventions(actor))
-    with api_fields():
-        entry = services.time_entry_add(
-            actor=actor,
-            technician=_technician_or_actor(actor, payload.technician_id),
-            started_at=payload.started_at,
-            ended_at=payload.ended_at,
-            nature=payload.nature,
-            description=payload.description,
-            ticket=ticket,
-        )
-    return Status(201, time_entry_out(entry))
+    return _time_entry_add(actor, payload, ticket=ticket)
 
 
 @router.post(

@@ -6,6 +6,9 @@ An unknown or revoked token is a 404, as is a technician's feed once their acces
 
 - A technician manages their own feed; a manager (admin, manager) creates and revokes feeds for
   any technician of the provider and for a client (that client's preventive visits).
+- A client's manager creates, sees and revokes, in the portal, their own company's client feeds made
+  in the portal (by any manager of that company; not the provider's). Such a feed stops (404) once
+  the manager who made it no longer manages the company (deactivated, or made a plain user).
 - A technician's feed: the sheets they are on, planned from 30 days ago to a year ahead
   (cancelled ones too, as ``STATUS:CANCELLED``, so calendars drop them).
 - A client's feed: its planned preventive visits (sheets with a ``visit``) and, for the preventive
@@ -47,7 +50,7 @@ from pacte.interventions.models import (
 )
 from pacte.interventions.permissions import can_manage_interventions, is_staff
 from pacte.interventions.planning import person, sheet_zone
-from pacte.tenancy.models import PROVIDER_ROLES, Client, Membership
+from pacte.tenancy.models import PROVIDER_ROLES, Client, Membership, Role
 
 PAST = datetime.timedelta(days=30)
 AHEAD = datetime.timedelta(days=365)
@@ -67,14 +70,23 @@ def feed_url(token: str) -> str:
 # Reads -------------------------------------------------------------------------------------------
 
 
+def is_client_manager(actor: Membership) -> bool:
+    """A client's active manager: manages their company's feeds in the portal."""
+    return actor.role == Role.CLIENT_MANAGER and actor.is_active and actor.client_id is not None
+
+
 def feed_list(*, actor: Membership) -> QuerySet[CalendarFeed]:
-    """Managers: every feed of the provider; a technician: their own. Revoked ones included (shown so)."""
-    if not is_staff(actor):
-        raise PermissionDenied
+    """Managers: every feed of the provider; a technician: their own; a client's manager: their company's
+    portal feeds. Revoked ones included (shown so). Anyone else: ``PermissionDenied``."""
     feeds = CalendarFeed.objects.filter(provider_id=actor.provider_id).select_related(
         "technician__user", "client", "created_by__user"
     )
-    if not can_manage_interventions(actor):
+    if is_client_manager(actor):
+        company = actor.client_id or 0
+        feeds = feeds.filter(kind=FeedKind.CLIENT, client_id=company, created_by__client_id=company)
+    elif not is_staff(actor):
+        raise PermissionDenied
+    elif not can_manage_interventions(actor):
         feeds = feeds.filter(kind=FeedKind.TECHNICIAN, technician=actor)
     return feeds.order_by("revoked_at", "-created_at", "-id")
 
@@ -92,7 +104,7 @@ def feed_by_token(token: str) -> CalendarFeed:
         raise Http404
     feed = (
         CalendarFeed.objects.filter(token_hash=token_hash(token), revoked_at__isnull=True)
-        .select_related("provider", "technician", "client")
+        .select_related("provider", "technician", "client", "created_by")
         .first()
     )
     if feed is None or feed.provider.archived_at is not None:
@@ -100,6 +112,13 @@ def feed_by_token(token: str) -> CalendarFeed:
     if feed.kind == FeedKind.TECHNICIAN and (feed.technician is None or not feed.technician.is_active):
         raise Http404
     if feed.kind == FeedKind.CLIENT and (feed.client is None or feed.client.archived_at is not None):
+        raise Http404
+    maker = feed.created_by
+    if (
+        maker is not None
+        and maker.is_client_side
+        and not (is_client_manager(maker) and maker.client_id == feed.client_id)
+    ):
         raise Http404
     return feed
 
@@ -124,14 +143,20 @@ def feed_create(
     client: Client | None = None,
     label: str = "",
 ) -> tuple[CalendarFeed, str]:
-    """A new feed and its token (returned once, never stored). A technician's feed defaults to the actor's."""
-    if not is_staff(actor):
+    """A new feed and its token (returned once, never stored).
+
+    A technician's feed defaults to the actor's; a client's manager makes their own company's client feed.
+    """
+    portal = is_client_manager(actor)
+    if not is_staff(actor) and not portal:
         raise PermissionDenied
     label = " ".join((label or "").split())
     errors: dict[str, str] = {}
     if len(label) > LABEL_MAX:
         errors["label"] = _("The label is too long (at most 100 characters).")
     if kind == FeedKind.TECHNICIAN:
+        if portal:
+            raise PermissionDenied
         technician = technician or actor
         client = None
         if technician.pk != actor.pk and not can_manage_interventions(actor):
@@ -143,7 +168,11 @@ def feed_create(
         ):
             errors["technician"] = _("Choose one of the provider's active technicians.")
     elif kind == FeedKind.CLIENT:
-        if not can_manage_interventions(actor):
+        if portal:
+            client = client or actor.client
+            if client is None or client.pk != actor.client_id:
+                raise PermissionDenied
+        elif not can_manage_interventions(actor):
             raise PermissionDenied
         technician = None
         if client is None:
@@ -178,12 +207,11 @@ def feed_create(
 
 @transaction.atomic
 def feed_revoke(*, actor: Membership, feed: CalendarFeed) -> CalendarFeed:
-    """Revoke the feed: its URL answers 404 from now on. Revoking twice changes nothing."""
-    if not is_staff(actor) or feed.provider_id != actor.provider_id:
-        raise PermissionDenied
-    if not can_manage_interventions(actor) and not (
-        feed.kind == FeedKind.TECHNICIAN and feed.technician_id == actor.pk
-    ):
+    """Revoke the feed: its URL answers 404 from now on. Revoking twice changes nothing.
+
+    Only a feed the actor sees in ``feed_list`` (a manager: any; a technician, a client's manager: theirs).
+    """
+    if not feed_list(actor=actor).filter(pk=feed.pk).exists():
         raise PermissionDenied
     locked = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
     if locked.revoked_at is not None:

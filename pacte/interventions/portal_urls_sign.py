@@ -8,6 +8,7 @@ from pacte.interventions import portal_sign_views
 
 urlpatterns: list[URLPattern] = [
     path("interventions/<int:pk>/pdf/", portal_sign_views.InterventionPdfView.as_view(), name="intervention_pdf"),
+    path("interventions/<int:pk>/sign/", portal_sign_views.SheetSignView.as_view(), name="intervention_sign"),
     path(
         "interventions/sign/<str:token>/",
         portal_sign_views.RemoteSignView.as_view(),

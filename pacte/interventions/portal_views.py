@@ -2,7 +2,8 @@
 
 Client roles see their own company's sheets only (``selectors.sheet_list`` / ``sheet_get`` scope
 them); anything else is a 404, as are these pages for provider roles. The signed PDF and the remote
-signature are other pages (``portal:intervention_pdf``, ``portal:intervention_remote_sign``).
+signature are other pages (``portal:intervention_pdf``, ``portal:intervention_remote_sign`` and, while a
+remote signature is awaited, ``portal:intervention_sign``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from pacte.core.views import ActorRequiredMixin
-from pacte.interventions import selectors
+from pacte.interventions import selectors, signing
 from pacte.interventions.models import SheetStatus
 from pacte.interventions.views import sheet_time_zone
 
@@ -33,19 +34,20 @@ class InterventionListView(PortalPage):
             .select_related("site", "document")
         )
         page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-        return render(request, "interventions/portal/sheet_list.html", {"page": page, "sheets": list(page.object_list)})
+        sheets = list(page.object_list)
+        now = timezone.now()
+        awaiting = {
+            sheet.pk for sheet in sheets if signing.remote_sign_state(sheet, now) == signing.RemoteLinkState.OPEN
+        }
+        context = {"page": page, "sheets": sheets, "awaiting": awaiting}
+        return render(request, "interventions/portal/sheet_list.html", context)
 
 
 class InterventionDetailView(PortalPage):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         sheet = selectors.sheet_get(actor=self.actor, pk=pk)
         entries = list(sheet.time_entries.select_related("technician__user"))
-        remote_pending = bool(
-            sheet.status != SheetStatus.SIGNED
-            and sheet.remote_sign_token_hash
-            and sheet.remote_sign_expires_at is not None
-            and sheet.remote_sign_expires_at > timezone.now()
-        )
+        remote_pending = signing.remote_sign_state(sheet) == signing.RemoteLinkState.OPEN
         context = {
             "sheet": sheet,
             "time_zone": sheet_time_zone(sheet),

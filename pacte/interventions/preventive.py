@@ -53,7 +53,7 @@ from pacte.contracts.models import Contract, ContractStatus, ContractVersion
 from pacte.contracts.selectors import contract_terms_at
 from pacte.contracts.terms import ContractTerms
 from pacte.core.errors import ConflictError
-from pacte.interventions import services
+from pacte.interventions import planning, services
 from pacte.interventions.models import (
     ChecklistItem,
     Intervention,
@@ -559,8 +559,12 @@ def visit_schedule(
     start: datetime.datetime,
     end: datetime.datetime,
     technicians: Sequence[Membership] = (),
+    allow_conflict: bool = False,
 ) -> Intervention:
     """Plan ``visit``: a sheet for its slot with the plan's checklist, one check per (asset, entry).
+
+    A technician already planned elsewhere at that time is refused (``technicians``), as on the
+    planning board, unless ``allow_conflict``.
 
     The assets are the plan's, else those the contract covers (its terms' ``assets``; when it lists
     none, every active asset of the client, on the contract's sites if it lists sites); with no asset
@@ -594,6 +598,11 @@ def visit_schedule(
                 % {"first": locked.year_start.strftime("%d/%m/%Y"), "last": locked.year_end.strftime("%d/%m/%Y")}
             }
         )
+    if not allow_conflict:
+        for technician in technicians:
+            others = planning.conflicts(technician=technician, start=start, end=end)
+            if others:
+                raise ValidationError({"technicians": planning.conflict_message(technician, others[0], zone)})
     sheet = services.sheet_create(
         actor=actor,
         client=locked.client,

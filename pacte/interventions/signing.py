@@ -462,6 +462,38 @@ class RemoteLinkState:
     EXPIRED = "expired"
     USED = "used"
     CANCELLED = "cancelled"
+    NONE = "none"  # no remote signature was requested
+
+
+LINK_EXPIRED = gettext_noop("This signature link has expired: ask the provider for a new one.")
+REQUEST_EXPIRED = gettext_noop("This signature request has expired: ask the provider for a new one.")
+
+
+def remote_sign_state(sheet: Intervention, now: datetime.datetime | None = None) -> str:
+    """Where the sheet's remote signature stands: open (pending, not expired), expired, used, cancelled, none."""
+    if sheet.status == SheetStatus.SIGNED:
+        return RemoteLinkState.USED
+    if sheet.status == SheetStatus.CANCELLED:
+        return RemoteLinkState.CANCELLED
+    if not sheet.remote_sign_token_hash:
+        return RemoteLinkState.NONE
+    if sheet.remote_sign_expires_at is None or sheet.remote_sign_expires_at <= (now or timezone.now()):
+        return RemoteLinkState.EXPIRED
+    return RemoteLinkState.OPEN
+
+
+def _client_sheet(actor: Membership, **lookup: Any) -> Intervention:
+    """The sheet of the actor's own company matching ``lookup``, for a client user; anything else 404."""
+    if not actor.is_client_side:
+        raise Http404
+    sheet = (
+        Intervention.objects.filter(provider_id=actor.provider_id, client_id=actor.client_id or 0, **lookup)
+        .select_related("provider", "client", "site", "contract", "ticket", "document")
+        .first()
+    )
+    if sheet is None:
+        raise Http404
+    return sheet
 
 
 def remote_sign_lookup(*, actor: Membership, token: str) -> tuple[Intervention, str]:
@@ -469,45 +501,53 @@ def remote_sign_lookup(*, actor: Membership, token: str) -> tuple[Intervention, 
 
     Unknown tokens, replaced links and another company's sheet are all 404.
     """
-    if not actor.is_client_side or not token or len(token) > 200:
+    if not token or len(token) > 200:
         raise Http404
-    sheet = (
-        Intervention.objects.filter(
-            provider_id=actor.provider_id,
-            client_id=actor.client_id or 0,
-            remote_sign_token_hash=token_hash(token),
-        )
-        .select_related("provider", "client", "site", "contract", "ticket", "document")
-        .first()
-    )
-    if sheet is None:
-        raise Http404
-    if sheet.status == SheetStatus.SIGNED:
-        return sheet, RemoteLinkState.USED
+    sheet = _client_sheet(actor, remote_sign_token_hash=token_hash(token))
+    return sheet, remote_sign_state(sheet)
+
+
+def remote_sign_sheet_lookup(*, actor: Membership, pk: int) -> tuple[Intervention, str]:
+    """One of the company's sheets by id, for a client user, and the state of its remote signature request.
+
+    The portal's own signature page (for whoever lost the e-mail): the same people as the link, the
+    same request (pending and not expired). Another company's sheet, or a cancelled one, is a 404.
+    """
+    sheet = _client_sheet(actor, pk=pk)
     if sheet.status == SheetStatus.CANCELLED:
-        return sheet, RemoteLinkState.CANCELLED
-    if sheet.remote_sign_expires_at is None or sheet.remote_sign_expires_at <= timezone.now():
-        return sheet, RemoteLinkState.EXPIRED
-    return sheet, RemoteLinkState.OPEN
+        raise Http404
+    return sheet, remote_sign_state(sheet)
 
 
-def remote_sign_complete(*, actor: Membership, token: str, signer_role: str, signature_png: bytes) -> SignOutcome:
-    """The client's user signs through the one-time link (once: a used link changes nothing)."""
-    sheet, state = remote_sign_lookup(actor=actor, token=token)
+def _remote_sign(
+    actor: Membership,
+    sheet: Intervention,
+    state: str,
+    *,
+    expected_hash: str | None,
+    expired_message: str,
+    signer_role: str,
+    signature_png: bytes,
+) -> SignOutcome:
+    """Sign ``sheet`` for the client user while its remote request is pending (``expected_hash``: that link's)."""
     if state == RemoteLinkState.USED:
         return SignOutcome(sheet=sheet, already_signed=True)
     if state == RemoteLinkState.EXPIRED:
-        raise ConflictError(_("This signature link has expired: ask the provider for a new one."))
+        raise ConflictError(_(expired_message))
     if state == RemoteLinkState.CANCELLED:
         raise ConflictError(_("This sheet is cancelled: it cannot be signed."))
+    if state == RemoteLinkState.NONE:
+        raise ConflictError(_("No remote signature was requested for this sheet."))
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=sheet.pk)
-        if locked.remote_sign_token_hash != token_hash(token):  # replaced meanwhile
+        if expected_hash is not None and locked.remote_sign_token_hash != expected_hash:  # replaced meanwhile
             raise Http404
-        if locked.status != SheetStatus.SIGNED and (
-            locked.remote_sign_expires_at is None or locked.remote_sign_expires_at <= timezone.now()
-        ):
-            raise ConflictError(_("This signature link has expired: ask the provider for a new one."))
+        if locked.status != SheetStatus.SIGNED:
+            current = remote_sign_state(locked)
+            if current == RemoteLinkState.NONE:
+                raise ConflictError(_("No remote signature was requested for this sheet."))
+            if current == RemoteLinkState.EXPIRED:
+                raise ConflictError(_(expired_message))
         return sheet_sign(
             actor=actor,
             sheet=locked,
@@ -516,3 +556,37 @@ def remote_sign_complete(*, actor: Membership, token: str, signer_role: str, sig
             signature_png=signature_png,
             client_membership=actor,
         )
+
+
+def remote_sign_complete(*, actor: Membership, token: str, signer_role: str, signature_png: bytes) -> SignOutcome:
+    """The client's user signs through the one-time link (once: a used link changes nothing)."""
+    sheet, state = remote_sign_lookup(actor=actor, token=token)
+    return _remote_sign(
+        actor,
+        sheet,
+        state,
+        expected_hash=token_hash(token),
+        expired_message=LINK_EXPIRED,
+        signer_role=signer_role,
+        signature_png=signature_png,
+    )
+
+
+def remote_sign_complete_by_sheet(
+    *, actor: Membership, sheet: Intervention, signer_role: str, signature_png: bytes
+) -> SignOutcome:
+    """The client's user signs a sheet awaiting a remote signature from the portal, without the link.
+
+    The same people and the same pending request as the link: signing here uses it up (the link then
+    shows the signed sheet and cannot sign again); a sheet already signed is returned unchanged.
+    """
+    sheet, state = remote_sign_sheet_lookup(actor=actor, pk=sheet.pk)
+    return _remote_sign(
+        actor,
+        sheet,
+        state,
+        expected_hash=None,
+        expired_message=REQUEST_EXPIRED,
+        signer_role=signer_role,
+        signature_png=signature_png,
+    )

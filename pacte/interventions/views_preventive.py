@@ -146,6 +146,9 @@ class ScheduleForm(forms.Form):
     technicians = PeopleChoiceField(
         queryset=Membership.objects.none(), required=False, label=gettext_lazy("Technicians")
     )
+    allow_conflict = forms.BooleanField(
+        required=False, label=gettext_lazy("Plan anyway if a technician is already busy (keep both)")
+    )
 
     def __init__(self, data: Any = None, *, actor: Membership, visit: PreventiveVisit, **kwargs: Any):
         kwargs.setdefault("prefix", f"v{visit.pk}")
@@ -306,11 +309,13 @@ class VisitScheduleView(PlanDetailView):
                     start=start,
                     end=end,
                     technicians=list(form.cleaned_data["technicians"]),
+                    allow_conflict=form.cleaned_data["allow_conflict"],
                 )
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     for field, errors in error.error_dict.items():
-                        form.add_error("day" if field in ("planned_start", "planned_end") else None, errors)
+                        target = {"planned_start": "day", "planned_end": "day", "technicians": "technicians"}.get(field)
+                        form.add_error(target, errors)
                 else:
                     form.add_error(None, error)
             else:

@@ -2,7 +2,7 @@ from django.urls import path
 
 from pacte.assets import views as asset_views
 from pacte.contracts import portal_views as contract_views
-from pacte.interventions import portal_urls_preventive, portal_urls_sheets, portal_urls_sign
+from pacte.interventions import portal_urls_feeds, portal_urls_preventive, portal_urls_sheets, portal_urls_sign
 from pacte.portal import views
 from pacte.servicedesk import portal_views as ticket_views
 from pacte.tenancy import views as tenancy_views
@@ -30,6 +30,7 @@ urlpatterns = [
     *portal_urls_sheets.urlpatterns,
     *portal_urls_sign.urlpatterns,
     *portal_urls_preventive.urlpatterns,
+    *portal_urls_feeds.urlpatterns,
     path("sites/new/", tenancy_views.SiteCreateView.as_view(side="client"), name="site_create"),
     path("sites/<int:pk>/edit/", tenancy_views.SiteUpdateView.as_view(side="client"), name="site_update"),
     path("sites/<int:pk>/archive/", tenancy_views.SiteArchiveView.as_view(side="client"), name="site_archive"),

@@ -44,8 +44,9 @@ from pacte.servicedesk.schemas import (
     TicketPatch,
 )
 from pacte.tenancy import selectors as tenancy_selectors
-from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy.models import Client, Contact, Membership
 from pacte.tenancy.permissions import require
+from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["tickets"])
 
@@ -205,22 +206,6 @@ def _detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
 # References named in a body: unknown or foreign is a 422 on the field ------------------------------------
 
 
-def _client(actor: Membership, client_id: int) -> Client:
-    client = tenancy_selectors.client_list(actor=actor).filter(pk=client_id).first()
-    if client is None:
-        raise ValidationError({"client_id": "Unknown client."})
-    return client
-
-
-def _site(actor: Membership, site_id: int | None, client: Client) -> Site | None:
-    if site_id is None:
-        return None
-    site = tenancy_selectors.site_list(actor=actor, client_id=client.pk).filter(pk=site_id).first()
-    if site is None:
-        raise ValidationError({"site_id": "Unknown site for this client."})
-    return site
-
-
 def _assets(actor: Membership, asset_ids: list[int], client: Client) -> list[Asset]:
     wanted = set(asset_ids)
     found = list(asset_selectors.asset_list(actor=actor, client_id=client.pk).filter(pk__in=wanted))
@@ -285,7 +270,7 @@ def ticket_list(
 )
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     actor = _actor(request)
-    client = _client(actor, payload.client_id)
+    client = client_referenced(actor, payload.client_id)
     with api_fields():
         ticket = services.ticket_open(
             actor=actor,
@@ -295,7 +280,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
             description_format=payload.description_format,
             channel=Channel.API,
             requester=_contact(actor, payload.requester_id, client),
-            site=_site(actor, payload.site_id, client),
+            site=site_referenced(actor, payload.site_id, client),
             assets=_assets(actor, payload.asset_ids, client),
             category=_category(actor, payload.category),
             impact=payload.impact,
@@ -328,7 +313,7 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
         if sent.get(name) is not None:
             changes[name] = sent[name]
     if "site_id" in sent:
-        changes["site"] = _site(actor, sent["site_id"], ticket.client)
+        changes["site"] = site_referenced(actor, sent["site_id"], ticket.client)
     if sent.get("asset_ids") is not None:
         changes["assets"] = _assets(actor, sent["asset_ids"], ticket.client)
     if "category" in sent:

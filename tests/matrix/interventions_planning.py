@@ -5,6 +5,9 @@ board, the technician's day and the feeds page are for provider roles (client ro
 sees its own tenant's); planning names A's sheet (B's admin: 404); a technician revokes their own
 feed and a manager anyone's. The public feed URL answers 404 to everyone for an unknown token (what a
 real one serves, and its scoping, is tested in ``pacte/interventions/tests/test_feeds.py``).
+A's client's manager also has a portal feed of the company's preventive visits: the portal's
+calendar page is for client managers (a client user: 403; the other client's manager sees and makes
+its own), and only A's client's manager revokes A's (``test_portal_feeds.py`` tests the rest).
 """
 
 from __future__ import annotations
@@ -13,7 +16,17 @@ from typing import Any
 
 from pacte.interventions import feeds, services
 from pacte.interventions.models import FeedKind
-from tests.test_tenant_matrix import ApiSpec, Call, Lit, PageSpec, Redirect, api_call, expect, provider_page
+from tests.test_tenant_matrix import (
+    ApiSpec,
+    Call,
+    Lit,
+    PageSpec,
+    Redirect,
+    api_call,
+    expect,
+    portal_page,
+    provider_page,
+)
 
 SHEET: dict[str, str | Lit] = {"pk": "planning_sheet"}
 #: A page read by provider roles (B's admin reads its own tenant's).
@@ -55,6 +68,23 @@ PAGES: dict[str, PageSpec] = {
         get=POST_ONLY,
         post=Call(provider_page(provider=Redirect("interventions:feed_list"), other_admin=404), audits=1),
     ),
+    # The portal's calendar feed: client managers only; creating one shows its address once (200).
+    "portal:calendar_feed": PageSpec(
+        get=Call(portal_page(client_manager=200, client_user=403, other_client_manager=200)),
+        post=Call(
+            portal_page(client_manager=200, client_user=403, other_client_manager=200),
+            data=lambda world: {"label": "Outlook"},
+            audits=1,
+        ),
+    ),
+    "portal:calendar_feed_revoke": PageSpec(
+        kwargs={"pk": "portal_feed"},
+        get=Call(portal_page(client_side=405)),
+        post=Call(
+            portal_page(client_manager=Redirect("portal:calendar_feed"), client_user=403, other_client_manager=404),
+            audits=1,
+        ),
+    ),
     # Public (the token is the key): an unknown token is a 404 for everyone, logged in or not.
     "interventions:feed_ics": PageSpec(
         kwargs={"token": Lit("unknown-token-0123456789abcdefghijklmnopqrstuv")},
@@ -83,7 +113,8 @@ API: dict[str, ApiSpec] = {
 
 
 def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
-    """An unplanned sheet of the tenant's client (its technician on it) and the technician's feed."""
+    """An unplanned sheet of the tenant's client (its technician on it), the technician's feed and the
+    client manager's portal feed."""
     sheet = services.sheet_create(
         actor=tenant.technician,
         client=tenant.client,
@@ -94,4 +125,7 @@ def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
     feed, _token = feeds.feed_create(
         actor=tenant.technician, kind=FeedKind.TECHNICIAN, label=f"Agenda {provider_word.title()}"
     )
-    return {"planning_sheet": sheet.pk, "planning_feed": feed.pk}
+    portal_feed, _token = feeds.feed_create(
+        actor=tenant.client_manager, kind=FeedKind.CLIENT, label=f"Agenda {client_word.title()}"
+    )
+    return {"planning_sheet": sheet.pk, "planning_feed": feed.pk, "portal_feed": portal_feed.pk}

@@ -69,6 +69,16 @@ PAGES: dict[str, PageSpec] = {
             audits=0,
         ),
     ),
+    # The same signature without the link, while A's request is pending: the company's people only.
+    "portal:intervention_sign": PageSpec(
+        kwargs=READY,
+        get=Call(portal_page(client_manager=200, client_user=200, other_client_manager=404)),
+        post=Call(
+            portal_page(client_manager=422, client_user=422, other_client_manager=404),
+            data=lambda world: {"signer_role": "", "signature": ""},
+            audits=0,
+        ),
+    ),
 }
 API: dict[str, ApiSpec] = {}
 

@@ -24,6 +24,7 @@ from pacte.interventions.models import (
     VisitStatus,
 )
 from pacte.interventions.tests.helpers import asset, covered_contract
+from pacte.interventions.tests.helpers import sheet as helpers_sheet
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime.date(2025, 1, 1)
@@ -337,6 +338,29 @@ def test_schedule_creates_the_sheet_and_its_checklist(tenant) -> None:
     Intervention.objects.filter(pk=sheet.pk).update(status=SheetStatus.CANCELLED)
     preventive.visit_schedule(actor=tenant.technician, visit=visit, start=start, end=end)
     assert Intervention.objects.filter(visit=visit).count() == 2
+
+
+def test_schedule_over_a_technicians_other_sheet_is_refused_unless_asked(tenant) -> None:
+    contract = _recent_contract(tenant)
+    plan = _plan(tenant, contract)
+    first, second = list(plan.visits.order_by("sequence")[:2])
+    day = max(first.due_from, timezone.localdate()) + datetime.timedelta(days=1)
+    busy = helpers_sheet(tenant, contract=contract, planned_start=_slot(day, 10)[0], planned_end=_slot(day, 12)[0])
+    start, end = _slot(day, 9)
+    with pytest.raises(ValidationError) as error:
+        preventive.visit_schedule(
+            actor=tenant.manager, visit=first, start=start, end=end, technicians=[tenant.technician]
+        )
+    assert busy.reference in error.value.message_dict["technicians"][0]
+    assert not Intervention.objects.filter(visit=first).exists()
+    first.refresh_from_db()
+    assert first.status != VisitStatus.PLANNED
+    # Asked to keep both: planned; another technician or no technician is never a conflict.
+    preventive.visit_schedule(
+        actor=tenant.manager, visit=first, start=start, end=end, technicians=[tenant.technician], allow_conflict=True
+    )
+    preventive.visit_schedule(actor=tenant.manager, visit=second, start=start, end=end, technicians=[tenant.manager])
+    assert Intervention.objects.filter(visit__in=[first, second]).count() == 2
 
 
 def test_schedule_uses_the_plans_assets_or_the_contracts(tenant) -> None:

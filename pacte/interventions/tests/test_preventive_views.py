@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from pacte.interventions import preventive
 from pacte.interventions.models import Intervention, PreventivePlan, PreventiveVisit, SheetStatus, VisitStatus
+from pacte.interventions.tests import helpers
 from pacte.interventions.tests.helpers import asset, contract_in_force
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -113,6 +114,35 @@ def test_schedule_outside_the_contract_is_a_form_error(tenant, login) -> None:
     assert response.status_code == 422
     assert 'data-field="day"' in response.content.decode()
     assert not Intervention.objects.exists()
+
+
+def test_schedule_over_a_busy_technician_offers_to_plan_anyway(tenant, login) -> None:
+    contract = _contract(tenant)
+    plan = _plan(tenant, contract)
+    visit = plan.visits.order_by("sequence").first()
+    prefix = f"v{visit.pk}"
+    day = max(visit.due_from, timezone.localdate()) + datetime.timedelta(days=1)
+    paris = ZoneInfo("Europe/Paris")
+    busy = helpers.sheet(
+        tenant,
+        contract=contract,
+        planned_start=datetime.datetime.combine(day, datetime.time(10), tzinfo=paris),
+        planned_end=datetime.datetime.combine(day, datetime.time(11), tzinfo=paris),
+    )
+    data = {
+        f"{prefix}-day": day.isoformat(),
+        f"{prefix}-time": "09:00",
+        f"{prefix}-technicians": [tenant.technician.pk],
+    }
+    http = login(tenant.manager)
+    refused = http.post(reverse("interventions:visit_schedule", args=[visit.pk]), data)
+    html = refused.content.decode()
+    assert refused.status_code == 422 and busy.reference in html and f'name="{prefix}-allow_conflict"' in html
+    assert not Intervention.objects.filter(visit=visit).exists()
+    planned = http.post(
+        reverse("interventions:visit_schedule", args=[visit.pk]), {**data, f"{prefix}-allow_conflict": "on"}
+    )
+    assert planned.status_code == 302 and Intervention.objects.filter(visit=visit).count() == 1
 
 
 def test_plan_create_page_for_managers(tenant, login) -> None:

@@ -6,9 +6,11 @@ import base64
 import datetime
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from pacte.core.errors import ConflictError
 from pacte.documents import storage
 from pacte.documents.models import Document, SignatureEvidence
 from pacte.events.models import Event
@@ -248,3 +250,141 @@ def test_remote_links_unknown_foreign_or_expired(tenant, login, seal):
     assert expired.status_code == 410 and 'id="link-expired"' in expired.content.decode()
     posted = login(tenant.client_manager).post(url, {"signature": data_url()})
     assert posted.status_code == 410 and counts() == (0, 0, 0)
+
+
+# Signing from the portal without the e-mailed link ------------------------------------------------------
+
+
+def test_a_pending_sheet_is_signed_once_from_the_portal_and_the_link_is_used_up(tenant, login, seal):
+    sheet = ready_sheet(tenant)
+    signing.remote_sign_request(actor=tenant.technician, sheet=sheet, reason="Absent")
+    token = _link_token()
+    http = login(tenant.client_user)  # any of the company's people, like the link
+    detail = http.get(reverse("portal:intervention_detail", args=[sheet.pk])).content.decode()
+    url = reverse("portal:intervention_sign", args=[sheet.pk])
+    assert 'id="sign-this-sheet"' in detail and f'href="{url}"' in detail
+    listing = http.get(reverse("portal:intervention_list")).content.decode()
+    assert f'data-testid="sign-{sheet.pk}"' in listing and f'href="{url}"' in listing
+
+    page = http.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="signature-pad"' in html and 'id="signer-role"' in html
+    assert 'id="signer-name"' not in html and "Disque SSD 1 To" in html and page.context["consent_text"] in html
+    assert "interventions/signature.js" in html
+
+    done = http.post(url, {"signer_role": "Comptable", "signature": data_url()})
+    assert done.status_code == 302 and done["Location"] == url
+    signed = Intervention.objects.get(pk=sheet.pk)
+    assert signed.status == SheetStatus.SIGNED and signed.signer_role == "Comptable"
+    assert signed.signer_name == tenant.client_user.user.full_name
+    assert counts() == (1, 1, 1)
+    assert SignatureEvidence.objects.get().signer_membership_id == tenant.client_user.pk
+    assert Event.objects.get().key == f"intervention.sheet_signed:{sheet.pk}"
+    pdf = http.get(reverse("portal:intervention_pdf", args=[sheet.pk]))
+    (check,) = trusted_checks(tenant, pdf.content)
+    assert check.valid and check.intact and check.trusted
+
+    after = http.get(url)
+    assert after.status_code == 200 and 'id="signed-confirmation"' in after.content.decode()
+    assert 'id="signature-pad"' not in after.content.decode()
+    assert (
+        'id="sign-this-sheet"' not in http.get(reverse("portal:intervention_detail", args=[sheet.pk])).content.decode()
+    )
+
+    # The e-mailed link is used up: it shows the signed sheet and signs nothing more.
+    manager = login(tenant.client_manager)
+    link = reverse("portal:intervention_remote_sign", args=[token])
+    shown = manager.get(link)
+    assert shown.status_code == 200 and 'id="signed-confirmation"' in shown.content.decode()
+    assert 'id="signature-pad"' not in shown.content.decode()
+    again = manager.post(link, {"signer_role": "Gérante", "signature": data_url()})
+    assert again.status_code == 200 and counts() == (1, 1, 1)
+    outcome = signing.remote_sign_complete(  # the service agrees: the link cannot sign again
+        actor=tenant.client_manager, token=token, signer_role="Gérante", signature_png=signature_png()
+    )
+    assert outcome.already_signed and counts() == (1, 1, 1)
+    assert Intervention.objects.get(pk=sheet.pk).signer_role == "Comptable"
+
+
+def test_posting_again_after_signing_changes_nothing(tenant, login, seal):
+    sheet = ready_sheet(tenant)
+    signing.remote_sign_request(actor=tenant.technician, sheet=sheet, reason="Absent")
+    http = login(tenant.client_manager)
+    url = reverse("portal:intervention_sign", args=[sheet.pk])
+    assert http.post(url, {"signer_role": "Gérante", "signature": data_url()}).status_code == 302
+    before = Intervention.objects.get(pk=sheet.pk)
+    again = http.post(url, {"signer_role": "Autre", "signature": data_url()})
+    assert again.status_code == 200 and 'id="signed-confirmation"' in again.content.decode()
+    outcome = signing.remote_sign_complete_by_sheet(
+        actor=tenant.client_manager, sheet=sheet, signer_role="Autre", signature_png=signature_png()
+    )
+    assert outcome.already_signed
+    after = Intervention.objects.get(pk=sheet.pk)
+    assert counts() == (1, 1, 1)
+    assert (after.signer_role, after.signed_at, after.document_id, after.signature_sha256) == (
+        "Gérante",
+        before.signed_at,
+        before.document_id,
+        before.signature_sha256,
+    )
+
+
+def test_without_a_pending_request_the_portal_page_signs_nothing(tenant, login, seal):
+    sheet = ready_sheet(tenant)  # nobody asked for a remote signature
+    http = login(tenant.client_manager)
+    url = reverse("portal:intervention_sign", args=[sheet.pk])
+    page = http.get(url)
+    assert page.status_code == 409 and 'id="no-request"' in page.content.decode()
+    assert 'id="signature-pad"' not in page.content.decode()
+    assert (
+        'id="sign-this-sheet"' not in http.get(reverse("portal:intervention_detail", args=[sheet.pk])).content.decode()
+    )
+    assert f'data-testid="sign-{sheet.pk}"' not in http.get(reverse("portal:intervention_list")).content.decode()
+    posted = http.post(url, {"signer_role": "Gérante", "signature": data_url()})
+    assert posted.status_code == 409 and counts() == (0, 0, 0)
+    with pytest.raises(ConflictError):
+        signing.remote_sign_complete_by_sheet(
+            actor=tenant.client_manager, sheet=sheet, signer_role="", signature_png=signature_png()
+        )
+    assert Intervention.objects.get(pk=sheet.pk).status == SheetStatus.DONE
+
+
+def test_an_expired_request_cannot_be_signed_from_the_portal(tenant, login, seal):
+    sheet = ready_sheet(tenant)
+    signing.remote_sign_request(actor=tenant.technician, sheet=sheet, reason="Absent")
+    Intervention.objects.filter(pk=sheet.pk).update(
+        remote_sign_expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    http = login(tenant.client_manager)
+    url = reverse("portal:intervention_sign", args=[sheet.pk])
+    page = http.get(url)
+    assert page.status_code == 409 and 'id="request-expired"' in page.content.decode()
+    assert (
+        'id="sign-this-sheet"' not in http.get(reverse("portal:intervention_detail", args=[sheet.pk])).content.decode()
+    )
+    posted = http.post(url, {"signer_role": "Gérante", "signature": data_url()})
+    assert posted.status_code == 409 and counts() == (0, 0, 0)
+    with pytest.raises(ConflictError):
+        signing.remote_sign_complete_by_sheet(
+            actor=tenant.client_manager, sheet=sheet, signer_role="", signature_png=signature_png()
+        )
+    assert Intervention.objects.get(pk=sheet.pk).status == SheetStatus.DONE
+
+
+def test_another_company_and_provider_roles_get_404_on_the_portal_sign_page(tenant, other_tenant, login, seal):
+    sheet = ready_sheet(tenant)
+    signing.remote_sign_request(actor=tenant.technician, sheet=sheet, reason="Absent")
+    url = reverse("portal:intervention_sign", args=[sheet.pk])
+    for outsider in (tenant.other_client_manager, other_tenant.client_manager, tenant.technician, tenant.admin):
+        http = login(outsider)
+        assert http.get(url).status_code == 404
+        assert http.post(url, {"signer_role": "X", "signature": data_url()}).status_code == 404
+    for outsider in (tenant.other_client_manager, other_tenant.client_manager, tenant.technician):
+        with pytest.raises(Http404):
+            signing.remote_sign_complete_by_sheet(
+                actor=outsider, sheet=sheet, signer_role="", signature_png=signature_png()
+            )
+    assert counts() == (0, 0, 0) and Intervention.objects.get(pk=sheet.pk).status == SheetStatus.DONE
+    cancelled = ready_sheet(tenant)
+    Intervention.objects.filter(pk=cancelled.pk).update(status=SheetStatus.CANCELLED)
+    assert login(tenant.client_manager).get(reverse("portal:intervention_sign", args=[cancelled.pk])).status_code == 404
