@@ -324,6 +324,7 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
         "end": "2026-05-20T11:00:00Z",
     },
     ("POST", "/api/v1/preventive/plans"): {"contract_id": "{contract_id}", "name": "New plan"},
+    ("POST", "/api/v1/contracts/{contract_id}/ledger/adjustments"): {"unit": "euros", "quantity": "10", "reason": "Ok"},
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",

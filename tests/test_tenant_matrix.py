@@ -87,6 +87,9 @@ from pacte.interventions.models import (
     PreventiveVisit,
     TimeEntry,
 )
+from pacte.ledger.models import Account as LedgerAccount
+from pacte.ledger.models import Movement as LedgerMovement
+from pacte.ledger.models import ThresholdAlert
 from pacte.mail.domain import Recipient
 from pacte.mail.models import MessageStatus, OutboundMessage
 from pacte.mail.services import mail_send
@@ -2082,6 +2085,14 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
     (PreventivePlan, "t.provider_id, (SELECT c.client_id FROM contracts_contract c WHERE c.id = t.contract_id)", set()),
     (PreventiveVisit, "t.provider_id, t.client_id", set()),
     (CalendarFeed, "t.provider_id, t.client_id", {"last_used_at"}),
+    (LedgerAccount, "t.provider_id, t.client_id", set()),
+    (LedgerMovement, "t.provider_id, t.client_id", set()),
+    (
+        ThresholdAlert,
+        "(SELECT a.provider_id FROM ledger_account a WHERE a.id = t.account_id), "
+        "(SELECT a.client_id FROM ledger_account a WHERE a.id = t.account_id)",
+        set(),
+    ),
 ]
 
 

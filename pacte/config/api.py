@@ -112,6 +112,7 @@ def _register_routers(target: Any) -> None:
     from pacte.interventions.api import router as interventions_router
     from pacte.interventions.api_planning import router as planning_router
     from pacte.interventions.api_preventive import router as preventive_router
+    from pacte.ledger.api import router as ledger_router
     from pacte.servicedesk.api import router as servicedesk_router
     from pacte.servicedesk.api_alerts import router as alerts_router
     from pacte.sla.api import router as sla_router
@@ -128,6 +129,7 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", interventions_router)
     target.add_router("/", planning_router)
     target.add_router("/", preventive_router)
+    target.add_router("/", ledger_router)
 
 
 _register_routers(api)

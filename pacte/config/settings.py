@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "pacte.contracts",
     "pacte.servicedesk",
     "pacte.interventions",
+    "pacte.ledger",
     "pacte.documents",
     "django_tasks",
     "django_tasks_db",

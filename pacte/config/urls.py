@@ -19,6 +19,7 @@ urlpatterns = [
     path("contracts/", include("pacte.contracts.urls")),
     path("tickets/", include("pacte.servicedesk.urls")),
     path("interventions/", include("pacte.interventions.urls")),
+    path("ledger/", include("pacte.ledger.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),

@@ -19,6 +19,7 @@ def _registries() -> list[ModuleType]:
         interventions_preventive,
         interventions_sheets,
         interventions_sign,
+        ledger,
         servicedesk_api,
         servicedesk_pages,
         servicedesk_portal,
@@ -33,6 +34,7 @@ def _registries() -> list[ModuleType]:
         interventions_sign,
         interventions_planning,
         interventions_preventive,
+        ledger,
     ]
 
 
