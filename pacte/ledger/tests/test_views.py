@@ -43,7 +43,7 @@ def test_the_contract_ledger_shows_balances_movements_their_sources_and_rules(
     assert response.status_code == 200
     html = response.content.decode()
     # 165.00 + 6 × 40.00 charged, 15.00 credited: −390.00 on the euros account.
-    assert 'data-testid="balance-euros">-390' in html
+    assert 'data-testid="balance-euros">-390,00<' in html  # euros to the cent
     assert reverse("interventions:sheet_detail", args=[sheet.pk]) in html
     assert f"sheet:{sheet.pk}:charge" in html and "Geste" in html
     assert "minimum_minutes_per_intervention" in html  # the rule snapshot, behind "Show"
