@@ -18,7 +18,7 @@ from pacte.assets import selectors, services
 from pacte.assets.models import Asset
 from pacte.assets.permissions import can_manage_assets
 from pacte.assets.schemas import AssetIn, AssetOut, AssetPatch, KindName, WarrantyName
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.tenancy import selectors as tenancy_selectors
 from pacte.tenancy.models import Client, Contact, Membership
 from pacte.tenancy.permissions import require
@@ -26,9 +26,6 @@ from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["assets"])
 
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-ID = Query(None, ge=1, le=2**62)
 WARRANTY = Query(None, description="The warranty's state today.")
 SERIAL = Query("", max_length=100, description="Exact serial number (case-insensitive).")
 HOSTNAME = Query("", max_length=253, description="Exact host name (case-insensitive).")
@@ -36,10 +33,6 @@ SEARCH = Query("", max_length=100, description="Part of the name, serial, host n
 
 #: Fields a PATCH may set to null (clearing them); any other null is "leave as it is".
 CLEARABLE = ("site_id", "user_contact_id", "purchase_date", "warranty_end")
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _referenced_contact(actor: Membership, contact_id: int | None, client: Client) -> Contact | None:
@@ -75,7 +68,7 @@ def asset_list(
     include_archived: bool = False,
 ) -> dict[str, Any]:
     queryset = selectors.asset_list(
-        actor=_actor(request),
+        actor=request_actor(request),
         client_id=client_id,
         site_id=site_id,
         kind=kind or "",
@@ -95,7 +88,7 @@ def asset_list(
     description="Roles that may not write get 403 whatever the body names; a client the caller cannot see is a 422.",
 )
 def asset_create(request: HttpRequest, payload: AssetIn) -> Status[Asset]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_manage_assets(actor))  # before naming the client: a role that may not create is 403
     data = payload.dict()
     client = client_referenced(actor, data.pop("client_id"), include_archived=True)
@@ -104,12 +97,12 @@ def asset_create(request: HttpRequest, payload: AssetIn) -> Status[Asset]:
 
 @router.get("/assets/{asset_id}", response={200: AssetOut, **ERRORS}, summary="Get an asset")
 def asset_get(request: HttpRequest, asset_id: int) -> Asset:
-    return selectors.asset_get(actor=_actor(request), pk=asset_id)
+    return selectors.asset_get(actor=request_actor(request), pk=asset_id)
 
 
 @router.patch("/assets/{asset_id}", response={200: AssetOut, **WRITE_ERRORS}, summary="Update an asset")
 def asset_update(request: HttpRequest, asset_id: int, payload: AssetPatch) -> Asset:
-    actor = _actor(request)
+    actor = request_actor(request)
     asset = selectors.asset_get(actor=actor, pk=asset_id)
     require(can_manage_assets(actor))
     data = {
@@ -120,5 +113,5 @@ def asset_update(request: HttpRequest, asset_id: int, payload: AssetPatch) -> As
 
 @router.post("/assets/{asset_id}/archive", response={200: AssetOut, **WRITE_ERRORS}, summary="Archive an asset")
 def asset_archive(request: HttpRequest, asset_id: int) -> Asset:
-    actor = _actor(request)
+    actor = request_actor(request)
     return services.asset_archive(actor=actor, asset=selectors.asset_get(actor=actor, pk=asset_id))

@@ -41,20 +41,12 @@ from pacte.contracts.schemas import (
     VersionOut,
 )
 from pacte.contracts.terms import ContractTerms
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.tenancy import selectors as tenancy_selectors
 from pacte.tenancy.models import Membership
 from pacte.tenancy.permissions import require
 
 router = Router(tags=["contracts"])
-
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-ID = Query(None, ge=1, le=2**62)
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _terms(payload: TermsIn | None) -> dict[str, Any] | None:
@@ -125,7 +117,7 @@ def exit_item_out(item: ExitItem) -> dict[str, Any]:
 
 
 def _contract(request: HttpRequest, contract_id: int) -> Contract:
-    return selectors.contract_get(actor=_actor(request), pk=contract_id)
+    return selectors.contract_get(actor=request_actor(request), pk=contract_id)
 
 
 def _detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
@@ -145,7 +137,7 @@ def contract_list(
     contract_type: ContractTypeName | None = Query(None, alias="type"),  # noqa: B008
 ) -> dict[str, Any]:
     queryset = selectors.contract_list(
-        actor=_actor(request), client_id=client_id, status=status or "", contract_type=contract_type or ""
+        actor=request_actor(request), client_id=client_id, status=status or "", contract_type=contract_type or ""
     )
     page = paginate(queryset, limit=limit, cursor=cursor)
     page["items"] = [contract_out(item) for item in page["items"]]
@@ -158,7 +150,7 @@ def contract_list(
     summary="Create a draft contract (from a template's terms, or from the terms given)",
 )
 def contract_create(request: HttpRequest, payload: ContractIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_manage_contracts(actor))  # before naming the client: a role that may not draft is a 403
     client = tenancy_selectors.client_list(actor=actor).filter(pk=payload.client_id).first()
     if client is None:
@@ -202,7 +194,7 @@ def contract_get(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     summary="Change a draft (title, start, duration, terms); a signed contract changes by amendment (409)",
 )
 def contract_update(request: HttpRequest, contract_id: int, payload: ContractPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = _contract(request, contract_id)
     sent = payload.model_dump(exclude_unset=True)
     fields = {name: sent[name] for name in ("title", "start_date") if sent.get(name) is not None}
@@ -218,7 +210,7 @@ def contract_update(request: HttpRequest, contract_id: int, payload: ContractPat
     summary="Send a draft for signature: its PDF and Word files are rendered, the provider's signature recorded",
 )
 def contract_send(request: HttpRequest, contract_id: int) -> dict[str, Any]:
-    services.contract_send(actor=_actor(request), contract=_contract(request, contract_id))
+    services.contract_send(actor=request_actor(request), contract=_contract(request, contract_id))
     return _detail(request, contract_id)
 
 
@@ -228,7 +220,7 @@ def contract_send(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     summary="Cancel a contract never signed (draft or sent)",
 )
 def contract_cancel(request: HttpRequest, contract_id: int) -> dict[str, Any]:
-    services.contract_cancel(actor=_actor(request), contract=_contract(request, contract_id))
+    services.contract_cancel(actor=request_actor(request), contract=_contract(request, contract_id))
     return _detail(request, contract_id)
 
 
@@ -238,7 +230,9 @@ def contract_cancel(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     summary="Record an express renewal agreed before the term ends",
 )
 def contract_renew(request: HttpRequest, contract_id: int, payload: RenewIn) -> dict[str, Any]:
-    lifecycle.contract_renew(actor=_actor(request), contract=_contract(request, contract_id), months=payload.months)
+    lifecycle.contract_renew(
+        actor=request_actor(request), contract=_contract(request, contract_id), months=payload.months
+    )
     return _detail(request, contract_id)
 
 
@@ -249,7 +243,7 @@ def contract_renew(request: HttpRequest, contract_id: int, payload: RenewIn) -> 
     summary="Close a contract in exit",
 )
 def contract_close(request: HttpRequest, contract_id: int) -> dict[str, Any]:
-    lifecycle.contract_close(actor=_actor(request), contract=_contract(request, contract_id))
+    lifecycle.contract_close(actor=request_actor(request), contract=_contract(request, contract_id))
     return _detail(request, contract_id)
 
 
@@ -263,7 +257,7 @@ def contract_close(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 )
 def version_list(request: HttpRequest, contract_id: int) -> list[dict[str, Any]]:
     contract = _contract(request, contract_id)
-    return [version_out(version) for version in selectors.version_list(actor=_actor(request), contract=contract)]
+    return [version_out(version) for version in selectors.version_list(actor=request_actor(request), contract=contract)]
 
 
 @router.get(
@@ -290,7 +284,7 @@ def terms_at(request: HttpRequest, contract_id: int, at: datetime.date | None = 
     summary="Draft an amendment: a new effective-dated version (the latest signed terms when none are given)",
 )
 def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = _contract(request, contract_id)
     require(can_manage_contracts(actor))
     version = services.amendment_create(
@@ -315,7 +309,7 @@ def amendment_create(request: HttpRequest, contract_id: int, payload: AmendmentI
 )
 def notice_give(request: HttpRequest, contract_id: int, payload: NoticeIn) -> Status[dict[str, Any]]:
     notice = lifecycle.notice_give(
-        actor=_actor(request), contract=_contract(request, contract_id), **payload.model_dump()
+        actor=request_actor(request), contract=_contract(request, contract_id), **payload.model_dump()
     )
     return Status(201, notice_out(notice))
 
@@ -327,7 +321,7 @@ def notice_give(request: HttpRequest, contract_id: int, payload: NoticeIn) -> St
 )
 def exit_item_list(request: HttpRequest, contract_id: int) -> list[dict[str, Any]]:
     contract = _contract(request, contract_id)
-    return [exit_item_out(item) for item in selectors.exit_item_list(actor=_actor(request), contract=contract)]
+    return [exit_item_out(item) for item in selectors.exit_item_list(actor=request_actor(request), contract=contract)]
 
 
 @router.patch(
@@ -336,7 +330,7 @@ def exit_item_list(request: HttpRequest, contract_id: int) -> list[dict[str, Any
     summary="Assign, date or complete an exit checklist item (done needs evidence)",
 )
 def exit_item_update(request: HttpRequest, exit_item_id: int, payload: ExitItemPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     item = selectors.exit_item_get(actor=actor, pk=exit_item_id)
     require(can_manage_contracts(actor))
     sent = payload.model_dump(exclude_unset=True)
@@ -366,13 +360,13 @@ def exit_item_update(request: HttpRequest, exit_item_id: int, payload: ExitItemP
 def category_list(
     request: HttpRequest, limit: int = LIMIT, cursor: str | None = CURSOR, include_archived: bool = False
 ) -> dict[str, Any]:
-    queryset = selectors.category_list(actor=_actor(request), include_archived=include_archived)
+    queryset = selectors.category_list(actor=request_actor(request), include_archived=include_archived)
     return paginate(queryset, limit=limit, cursor=cursor)
 
 
 @router.post("/service-categories", response={201: CategoryOut, **WRITE_ERRORS}, summary="Create a service category")
 def category_create(request: HttpRequest, payload: CategoryIn) -> Status[ServiceCategory]:
-    category = catalogue.category_create(actor=_actor(request), **payload.model_dump())
+    category = catalogue.category_create(actor=request_actor(request), **payload.model_dump())
     return Status(201, category)
 
 
@@ -380,5 +374,5 @@ def category_create(request: HttpRequest, payload: CategoryIn) -> Status[Service
 def template_list(
     request: HttpRequest, limit: int = LIMIT, cursor: str | None = CURSOR, include_archived: bool = False
 ) -> dict[str, Any]:
-    queryset = selectors.template_list(actor=_actor(request), include_archived=include_archived)
+    queryset = selectors.template_list(actor=request_actor(request), include_archived=include_archived)
     return paginate(queryset, limit=limit, cursor=cursor)

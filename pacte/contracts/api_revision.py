@@ -19,16 +19,13 @@ from ninja.responses import Status
 from pacte.contracts import indexes, revisions, selectors
 from pacte.contracts.models import IndexValue, Revision
 from pacte.contracts.permissions import can_manage_contracts
-from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, ErrorOut, InputSchema, Page, paginate, request_actor
 from pacte.documents import uploads
 from pacte.sla.schemas import InDate
-from pacte.tenancy.models import Membership
 from pacte.tenancy.permissions import require
 
 router = Router(tags=["contracts"])
 
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
 INDEX_CODE = Query("", max_length=30, pattern=r"^[A-Za-z0-9_-]*$", description="Only this index (e.g. SYNTEC).")
 IndexCode = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_-]+$", examples=["SYNTEC"])]
 IndexNumber = Annotated[
@@ -40,10 +37,6 @@ IndexNumber = Annotated[
     ),
 ]
 SeriesName = Literal["current", "old"]
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 # Index values ------------------------------------------------------------------------------------
@@ -93,7 +86,7 @@ class ImportOut(Schema):
 def index_value_list(
     request: HttpRequest, limit: int = LIMIT, cursor: str | None = CURSOR, index_code: str = INDEX_CODE
 ) -> dict[str, Any]:
-    queryset = selectors.index_value_list(actor=_actor(request), index_code=index_code.upper())
+    queryset = selectors.index_value_list(actor=request_actor(request), index_code=index_code.upper())
     return paginate(queryset, limit=limit, cursor=cursor)
 
 
@@ -105,7 +98,7 @@ def index_value_list(
     "that index, month and series, or the publication date is before the month.",
 )
 def index_value_create(request: HttpRequest, payload: IndexValueIn) -> Status[IndexValue]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_manage_contracts(actor))
     data = payload.dict()
     data["value"] = Decimal(data["value"])
@@ -178,7 +171,7 @@ def index_value_import(
     index_code: str = Query("SYNTEC", min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_-]+$"),
     dry_run: bool = False,
 ) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_manage_contracts(actor))
     try:
         content = _import_content(request)
@@ -297,7 +290,7 @@ def _preview_out(preview: revisions.RevisionPreview) -> dict[str, Any]:
 def revision_list(
     request: HttpRequest, contract_id: int, limit: int = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.contract_get(actor=actor, pk=contract_id)
     return paginate(revisions.revisions_of(actor=actor, contract=contract), limit=limit, cursor=cursor)
 
@@ -311,7 +304,7 @@ def revision_list(
     "409: no clause, an amendment is being prepared, or that date was already revised.",
 )
 def revision_preview(request: HttpRequest, contract_id: int, payload: RevisionDateIn) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.contract_get(actor=actor, pk=contract_id)
     preview = revisions.revision_preview(actor=actor, contract=contract, revision_date=payload.revision_date)
     return _preview_out(preview)
@@ -325,7 +318,7 @@ def revision_preview(request: HttpRequest, contract_id: int, payload: RevisionDa
     "from `revision_date`), the letter (PDF) and its e-mail to the client. Once per contract and date (409).",
 )
 def revision_apply(request: HttpRequest, contract_id: int, payload: RevisionApplyIn) -> Status[Revision]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.contract_get(actor=actor, pk=contract_id)
     revision = revisions.revision_apply(
         actor=actor, contract=contract, revision_date=payload.revision_date, token=payload.token

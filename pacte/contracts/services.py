@@ -30,6 +30,7 @@ from pacte.contracts.models import (
 from pacte.contracts.permissions import can_manage_contracts, can_sign_for_client
 from pacte.contracts.terms import ContractTerms, terms_diff
 from pacte.core.errors import ConflictError
+from pacte.core.sequences import sequence_next
 from pacte.documents.services import document_seal_on_behalf, signature_record
 from pacte.tenancy.models import Client, Membership, Provider, Site
 from pacte.tenancy.permissions import require
@@ -114,11 +115,8 @@ def _check_contract_dates(start_date: datetime.date, duration_months: int | None
 
 
 def _next_reference(provider: Provider, kind: str, prefix: str, year: int) -> str:
-    sequence, _created = ReferenceSequence.objects.get_or_create(provider=provider, kind=kind, year=year)
-    sequence = ReferenceSequence.objects.select_for_update().get(pk=sequence.pk)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{prefix}-{year}-{sequence.last:04d}"
+    number = sequence_next(ReferenceSequence, provider=provider, kind=kind, year=year)
+    return f"{prefix}-{year}-{number:04d}"
 
 
 def _client_of(actor: Membership, client: Client) -> Client:

@@ -1,15 +1,18 @@
-"""Pieces every API router uses: token auth, error schema, keyset pagination."""
+"""Pieces every API router uses: token auth, the acting membership, error schema, keyset pagination."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Schema
+from ninja import Field, Query, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import ConfigDict, field_validator
@@ -112,3 +115,27 @@ def paginate(queryset: QuerySet[Any], *, limit: int, cursor: str | None) -> dict
     has_more = len(rows) > limit
     rows = rows[:limit]
     return {"items": rows, "next_cursor": encode_cursor(rows[-1].pk) if has_more and rows else None}
+
+
+#: The query parameters every list shares.
+LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
+CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
+ID = Query(None, ge=1, le=2**62)
+
+
+def request_actor(request: HttpRequest) -> Membership:
+    """The membership the request's token acts as (set by :class:`TokenAuth`)."""
+    return request.actor  # type: ignore[attr-defined]
+
+
+@contextmanager
+def api_fields(names: Mapping[str, str]) -> Iterator[None]:
+    """A service's ``ValidationError`` with its field names as the API spells them (``site`` → ``site_id``)."""
+    try:
+        yield
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {names.get(field, field): errors for field, errors in error.error_dict.items()}
+        ) from error

@@ -9,12 +9,11 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import HttpError
 
-from pacte.core.api import ERRORS, ErrorOut
+from pacte.core.api import ERRORS, ErrorOut, request_actor
 from pacte.documents import uploads
 from pacte.documents.permissions import can_verify_documents
 from pacte.documents.schemas import VerificationOut
 from pacte.documents.verification import document_verify
-from pacte.tenancy.models import Membership
 from pacte.tenancy.permissions import require
 
 router = Router(tags=["documents"])
@@ -37,10 +36,6 @@ UPLOAD_BODY = {
 }
 
 
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
-
-
 @router.post(
     "/documents/verify",
     response={200: VerificationOut, **ERRORS, 413: ErrorOut},
@@ -55,7 +50,7 @@ def _actor(request: HttpRequest) -> Membership:
     openapi_extra=UPLOAD_BODY,
 )
 def document_verify_api(request: HttpRequest) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_verify_documents(actor))
     try:
         content = uploads.read_uploaded_file(request, "file")

@@ -9,8 +9,6 @@ Time worked remotely is logged on the ticket (``/tickets/{id}/time-entries``).
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,7 +20,7 @@ from pacte.assets import selectors as asset_selectors
 from pacte.assets.models import Asset
 from pacte.contracts import selectors as contract_selectors
 from pacte.contracts.models import Contract
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, Page, api_fields, paginate, request_actor
 from pacte.interventions import selectors, services
 from pacte.interventions.models import Intervention, Part, TimeEntry
 from pacte.interventions.permissions import can_work_interventions
@@ -47,9 +45,6 @@ from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["interventions"])
 
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-ID = Query(None, ge=1, le=2**62)
 SEARCH = Query("", max_length=200, description="A reference, or words of the title or the client's name.")
 
 #: The services' field names → the API's.
@@ -64,23 +59,6 @@ FIELD_NAMES = {
     "asset": "asset_id",
     "check": "check",
 }
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
-
-
-@contextmanager
-def api_fields(names: Mapping[str, str] = FIELD_NAMES) -> Iterator[None]:
-    """A service's ``ValidationError`` with its field names as the API spells them (``site`` → ``site_id``)."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(field, field): errors for field, errors in error.error_dict.items()}
-        ) from error
 
 
 # Output ---------------------------------------------------------------------------------------------
@@ -172,13 +150,13 @@ def part_out(part: Part) -> dict[str, Any]:
 
 
 def _sheet(request: HttpRequest, sheet_id: int) -> Intervention:
-    return selectors.sheet_get(actor=_actor(request), pk=sheet_id)
+    return selectors.sheet_get(actor=request_actor(request), pk=sheet_id)
 
 
 def _work_sheet(request: HttpRequest, sheet_id: int) -> Intervention:
     """A sheet the caller sees and may work on (client roles: 403)."""
     sheet = _sheet(request, sheet_id)
-    require(can_work_interventions(_actor(request)))
+    require(can_work_interventions(request_actor(request)))
     return sheet
 
 
@@ -274,7 +252,7 @@ def sheet_list(
     q: str = SEARCH,
 ) -> dict[str, Any]:
     queryset = selectors.sheet_list(
-        actor=_actor(request),
+        actor=request_actor(request),
         status=status or "",
         client_id=client_id,
         technician_id=technician_id,
@@ -295,10 +273,10 @@ def sheet_list(
     "slot lies inside the contract's period. The contract's backup duty is copied onto the sheet.",
 )
 def sheet_create(request: HttpRequest, payload: SheetIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_work_interventions(actor))
     client = client_referenced(actor, payload.client_id)
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         sheet = services.sheet_create(
             actor=actor,
             client=client,
@@ -332,7 +310,7 @@ def sheet_get(request: HttpRequest, sheet_id: int) -> dict[str, Any]:
     "A signed or cancelled sheet is a 409 (a signed one is corrected by a new sheet).",
 )
 def sheet_update(request: HttpRequest, sheet_id: int, payload: SheetPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     sheet = _work_sheet(request, sheet_id)
     sent = payload.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {}
@@ -353,7 +331,7 @@ def sheet_update(request: HttpRequest, sheet_id: int, payload: SheetPatch) -> di
             changes[name] = value
         else:
             changes[name] = value or ""
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         services.sheet_update(actor=actor, sheet=sheet, **changes)
     return _detail(request, sheet_id)
 
@@ -367,8 +345,8 @@ def sheet_update(request: HttpRequest, sheet_id: int, payload: SheetPatch) -> di
 )
 def sheet_check_in(request: HttpRequest, sheet_id: int, payload: MomentIn) -> dict[str, Any]:
     sheet = _work_sheet(request, sheet_id)
-    with api_fields():
-        services.sheet_check_in(actor=_actor(request), sheet=sheet, at=payload.at)
+    with api_fields(FIELD_NAMES):
+        services.sheet_check_in(actor=request_actor(request), sheet=sheet, at=payload.at)
     return _detail(request, sheet_id)
 
 
@@ -379,8 +357,8 @@ def sheet_check_in(request: HttpRequest, sheet_id: int, payload: MomentIn) -> di
 )
 def sheet_check_out(request: HttpRequest, sheet_id: int, payload: MomentIn) -> dict[str, Any]:
     sheet = _work_sheet(request, sheet_id)
-    with api_fields():
-        services.sheet_check_out(actor=_actor(request), sheet=sheet, at=payload.at)
+    with api_fields(FIELD_NAMES):
+        services.sheet_check_out(actor=request_actor(request), sheet=sheet, at=payload.at)
     return _detail(request, sheet_id)
 
 
@@ -393,9 +371,9 @@ def sheet_check_out(request: HttpRequest, sheet_id: int, payload: MomentIn) -> d
 )
 def sheet_backup(request: HttpRequest, sheet_id: int, payload: BackupIn) -> dict[str, Any]:
     sheet = _work_sheet(request, sheet_id)
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         services.backup_confirm(
-            actor=_actor(request), sheet=sheet, check=payload.check, confirmed_by=payload.confirmed_by
+            actor=request_actor(request), sheet=sheet, check=payload.check, confirmed_by=payload.confirmed_by
         )
     return _detail(request, sheet_id)
 
@@ -408,8 +386,8 @@ def sheet_backup(request: HttpRequest, sheet_id: int, payload: BackupIn) -> dict
 )
 def sheet_mark_done(request: HttpRequest, sheet_id: int) -> dict[str, Any]:
     sheet = _work_sheet(request, sheet_id)
-    with api_fields():
-        services.sheet_mark_done(actor=_actor(request), sheet=sheet)
+    with api_fields(FIELD_NAMES):
+        services.sheet_mark_done(actor=request_actor(request), sheet=sheet)
     return _detail(request, sheet_id)
 
 
@@ -420,8 +398,8 @@ def sheet_mark_done(request: HttpRequest, sheet_id: int) -> dict[str, Any]:
 )
 def sheet_cancel(request: HttpRequest, sheet_id: int, payload: CancelIn) -> dict[str, Any]:
     sheet = _work_sheet(request, sheet_id)
-    with api_fields():
-        services.sheet_cancel(actor=_actor(request), sheet=sheet, reason=payload.reason)
+    with api_fields(FIELD_NAMES):
+        services.sheet_cancel(actor=request_actor(request), sheet=sheet, reason=payload.reason)
     return _detail(request, sheet_id)
 
 
@@ -443,12 +421,12 @@ def _technician_or_actor(actor: Membership, technician_id: int | None) -> Member
     "minutes are derived from the contract's coverage windows.",
 )
 def sheet_time_entry_add(request: HttpRequest, sheet_id: int, payload: TimeEntryIn) -> Status[dict[str, Any]]:
-    return _time_entry_add(_actor(request), payload, sheet=_work_sheet(request, sheet_id))
+    return _time_entry_add(request_actor(request), payload, sheet=_work_sheet(request, sheet_id))
 
 
 def _time_entry_add(actor: Membership, payload: TimeEntryIn, **subject: Any) -> Status[dict[str, Any]]:
     """One entry on ``sheet=`` or ``ticket=``, as the service takes it."""
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         entry = services.time_entry_add(
             actor=actor,
             technician=_technician_or_actor(actor, payload.technician_id),
@@ -467,7 +445,7 @@ def _time_entry_add(actor: Membership, payload: TimeEntryIn, **subject: Any) -> 
     summary="Remove a time entry (a technician their own; a manager anyone's)",
 )
 def sheet_time_entry_delete(request: HttpRequest, sheet_id: int, entry_id: int) -> Status[None]:
-    actor = _actor(request)
+    actor = request_actor(request)
     sheet = _work_sheet(request, sheet_id)
     entry = selectors.time_entry_get(actor=actor, pk=entry_id)
     if entry.intervention_id != sheet.pk:
@@ -482,7 +460,7 @@ def sheet_time_entry_delete(request: HttpRequest, sheet_id: int, entry_id: int) 
     summary="The time logged on a ticket (remote work), oldest first",
 )
 def ticket_time_entries(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = ticket_selectors.ticket_get(actor=actor, pk=ticket_id)
     return [time_entry_out(entry) for entry in selectors.ticket_time_entries(actor=actor, ticket=ticket)]
 
@@ -494,7 +472,7 @@ def ticket_time_entries(request: HttpRequest, ticket_id: int) -> list[dict[str, 
     description="As on a sheet; the ticket's client and contract apply. A closed ticket is a 409.",
 )
 def ticket_time_entry_add(request: HttpRequest, ticket_id: int, payload: TimeEntryIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = ticket_selectors.ticket_get(actor=actor, pk=ticket_id)
     require(can_work_interventions(actor))
     return _time_entry_add(actor, payload, ticket=ticket)
@@ -508,10 +486,10 @@ def ticket_time_entry_add(request: HttpRequest, ticket_id: int, payload: TimeEnt
     "the equipment is the client's.",
 )
 def part_add(request: HttpRequest, sheet_id: int, payload: PartIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     sheet = _work_sheet(request, sheet_id)
     asset = _assets(actor, [payload.asset_id], sheet.client, "asset_id")[0] if payload.asset_id else None
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         part = services.part_add(
             actor=actor,
             sheet=sheet,
@@ -531,7 +509,7 @@ def part_add(request: HttpRequest, sheet_id: int, payload: PartIn) -> Status[dic
     summary="Remove a part",
 )
 def part_remove(request: HttpRequest, sheet_id: int, part_id: int) -> Status[None]:
-    actor = _actor(request)
+    actor = request_actor(request)
     sheet = _work_sheet(request, sheet_id)
     part = selectors.part_get(actor=actor, pk=part_id)
     if part.intervention_id != sheet.pk:

@@ -15,13 +15,12 @@ import datetime
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, InputSchema
-from pacte.interventions import planning
-from pacte.interventions.models import Intervention, SheetStatus
+from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, request_actor
+from pacte.interventions import planning, selectors
+from pacte.interventions.models import Intervention
 from pacte.interventions.permissions import is_staff
 from pacte.tenancy.models import Membership
 
@@ -36,10 +35,6 @@ Instant = Annotated[
         examples=["2026-12-07T09:00:00+01:00"],
     ),
 ]
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _instant(value: str | None, field: str, actor: Membership) -> datetime.datetime | None:
@@ -122,7 +117,7 @@ def planning_list(
     technician: int | None = Query(None, ge=1, le=2**62, description="A technician's membership id."),
 ) -> list[dict[str, object]]:
     """Sheets (not cancelled) whose planned slot overlaps ``[start, end)``, by start; ``conflict`` flags overlaps."""
-    actor = _actor(request)
+    actor = request_actor(request)
     if not is_staff(actor):
         raise PermissionDenied
     begin = _instant(start, "start", actor)
@@ -134,28 +129,7 @@ def planning_list(
         raise ValidationError({"end": "The end must be after the start."})
     if finish - begin > MAX_RANGE:
         raise ValidationError({"end": "At most 92 days per request."})
-    sheets = (
-        Intervention.objects.filter(provider_id=actor.provider_id, planned_start__lt=finish, planned_end__gt=begin)
-        .exclude(status=SheetStatus.CANCELLED)
-        .select_related("client")
-        .prefetch_related(Prefetch("technicians", queryset=Membership.objects.order_by("id")))
-        .order_by("planned_start", "id")
-    )
-    if technician is not None:
-        sheets = sheets.filter(technicians__id=technician)
-    rows = list(sheets[:2000])
-    overlapping: set[int] = set()
-    by_technician: dict[int, list[Intervention]] = {}
-    for sheet in rows:
-        for member in sheet.technicians.all():
-            by_technician.setdefault(member.pk, []).append(sheet)
-    for items in by_technician.values():
-        for index, sheet in enumerate(items):
-            for other in items[index + 1 :]:
-                assert other.planned_start is not None and sheet.planned_end is not None
-                if other.planned_start >= sheet.planned_end:
-                    break
-                overlapping.update({sheet.pk, other.pk})
+    rows, overlapping = planning.planned_sheets(actor=actor, begin=begin, end=finish, technician_id=technician)
     return [_out(sheet, sheet.pk in overlapping) for sheet in rows]
 
 
@@ -169,10 +143,8 @@ def sheet_plan(request: HttpRequest, sheet_id: int, payload: SlotIn) -> dict[str
 
     An overlap with another sheet of one of the technicians is a 422 naming it, unless ``allow_conflict``.
     """
-    actor = _actor(request)
-    sheet = Intervention.objects.filter(provider_id=actor.provider_id, pk=sheet_id).first()
-    if sheet is None or (not is_staff(actor) and sheet.client_id != actor.client_id):
-        raise Http404
+    actor = request_actor(request)
+    sheet = selectors.sheet_get(actor=actor, pk=sheet_id)  # another company's sheet: 404
     if not is_staff(actor):
         raise PermissionDenied
     start, end = _instant(payload.start, "start", actor), _instant(payload.end, "end", actor)

@@ -13,23 +13,19 @@ from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from pacte.assets.models import Asset
 from pacte.contracts.models import Contract
-from pacte.core.api import ERRORS, WRITE_ERRORS, InputSchema, Page, paginate
-from pacte.interventions import preventive
+from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, InputSchema, Page, paginate, request_actor
+from pacte.interventions import preventive, preventive_selectors
 from pacte.interventions.models import PreventivePlan, PreventiveVisit
 from pacte.interventions.permissions import can_manage_interventions
-from pacte.tenancy.models import Membership
 
 router = Router(tags=["preventive maintenance"])
 
 Id = Annotated[int, Field(ge=1, le=2**62)]
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-ID = Query(None, ge=1, le=2**62)
 FIELD_NAMES = {"contract": "contract_id", "assets": "asset_ids"}
 
 
@@ -97,11 +93,7 @@ class PreventiveVisitOut(Schema):
     sheet_ids: list[int] = Field(description="The visit's sheets that are not cancelled.")
 
 
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
-
-
-def quota_out(quota: preventive.Quota | None) -> dict[str, Any] | None:
+def quota_out(quota: preventive_selectors.Quota | None) -> dict[str, Any] | None:
     if quota is None:
         return None
     return {
@@ -116,7 +108,7 @@ def quota_out(quota: preventive.Quota | None) -> dict[str, Any] | None:
     }
 
 
-def plan_out(plan: PreventivePlan, quota: preventive.Quota | None) -> dict[str, Any]:
+def plan_out(plan: PreventivePlan, quota: preventive_selectors.Quota | None) -> dict[str, Any]:
     return {
         "id": plan.pk,
         "contract_id": plan.contract_id,
@@ -134,8 +126,8 @@ def plan_out(plan: PreventivePlan, quota: preventive.Quota | None) -> dict[str, 
 
 
 def _plans_out(plans: list[PreventivePlan]) -> list[dict[str, Any]]:
-    quotas = preventive.plans_quotas(plans)
-    return [plan_out(plan, preventive.current_quota(quotas, plan)) for plan in plans]
+    quotas = preventive_selectors.plans_quotas(plans)
+    return [plan_out(plan, preventive_selectors.current_quota(quotas, plan)) for plan in plans]
 
 
 def visit_out(visit: PreventiveVisit) -> dict[str, Any]:
@@ -162,8 +154,8 @@ def plan_list(
     contract_id: int | None = ID,
     archived: bool = False,
 ) -> dict[str, Any]:
-    queryset = preventive.plan_list(
-        actor=_actor(request), contract_id=contract_id, include_archived=archived
+    queryset = preventive_selectors.plan_list(
+        actor=request_actor(request), contract_id=contract_id, include_archived=archived
     ).prefetch_related("assets")
     page = paginate(queryset, limit=limit, cursor=cursor)
     page["items"] = _plans_out(list(page["items"]))
@@ -178,7 +170,7 @@ def plan_list(
     "are generated at once. A contract or asset the caller cannot see is a 422.",
 )
 def plan_create(request: HttpRequest, payload: PreventivePlanIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     if not can_manage_interventions(actor):
         raise PermissionDenied
     contract = Contract.objects.filter(provider_id=actor.provider_id, pk=payload.contract_id).first()
@@ -205,7 +197,7 @@ def plan_create(request: HttpRequest, payload: PreventivePlanIn) -> Status[dict[
         raise ValidationError(
             {FIELD_NAMES.get(field, field): errors for field, errors in error.error_dict.items()}
         ) from error
-    plan = preventive.plan_list(actor=actor).prefetch_related("assets").get(pk=plan.pk)
+    plan = preventive_selectors.plan_list(actor=actor).prefetch_related("assets").get(pk=plan.pk)
     return Status(201, _plans_out([plan])[0])
 
 
@@ -216,6 +208,6 @@ def plan_create(request: HttpRequest, payload: PreventivePlanIn) -> Status[dict[
     description="Every visit of the plan, the newest contract year first.",
 )
 def plan_visits(request: HttpRequest, plan_id: int) -> list[dict[str, Any]]:
-    actor = _actor(request)
-    plan = preventive.plan_get(actor=actor, pk=plan_id)
-    return [visit_out(visit) for visit in preventive.visit_list(actor=actor, plan=plan)]
+    actor = request_actor(request)
+    plan = preventive_selectors.plan_get(actor=actor, pk=plan_id)
+    return [visit_out(visit) for visit in preventive_selectors.visit_list(actor=actor, plan=plan)]

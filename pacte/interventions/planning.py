@@ -273,16 +273,43 @@ class Board:
 UNPLANNED_LIMIT = 50
 
 
-def _overlapping_ids(cards: list[Card]) -> set[int]:
-    """The sheets among ``cards`` (one technician's) whose slots overlap another's."""
+def overlapping_ids(slots: Iterable[tuple[int, datetime.datetime, datetime.datetime]]) -> set[int]:
+    """The ids among ``slots`` (``(sheet id, start, end)`` of one technician) whose slot overlaps another's."""
     found: set[int] = set()
-    ordered = sorted(cards, key=lambda card: card.start)
-    for index, card in enumerate(ordered):
-        for other in ordered[index + 1 :]:
-            if other.start >= card.end:
+    ordered = sorted(slots, key=lambda slot: slot[1])
+    for index, (pk, _start, end) in enumerate(ordered):
+        for other_pk, other_start, _other_end in ordered[index + 1 :]:
+            if other_start >= end:
                 break
-            found.update({card.sheet.pk, other.sheet.pk})
+            found.update({pk, other_pk})
     return found
+
+
+def planned_sheets(
+    *, actor: Membership, begin: datetime.datetime, end: datetime.datetime, technician_id: int | None = None
+) -> tuple[list[Intervention], set[int]]:
+    """The sheets (not cancelled, at most 2000) whose planned slot overlaps ``[begin, end)``, by start, and the
+    ids of those that overlap another sheet of one of their technicians. Staff only; three queries."""
+    if not is_staff(actor):
+        raise PermissionDenied
+    queryset = (
+        _sheets(actor)
+        .filter(planned_start__lt=end, planned_end__gt=begin)
+        .exclude(status=SheetStatus.CANCELLED)
+        .order_by("planned_start", "id")
+    )
+    if technician_id is not None:
+        queryset = queryset.filter(technicians__id=technician_id)
+    rows = list(queryset[:2000])
+    by_technician: dict[int, list[tuple[int, datetime.datetime, datetime.datetime]]] = defaultdict(list)
+    for sheet in rows:
+        assert sheet.planned_start is not None and sheet.planned_end is not None
+        for member in sheet.technicians.all():
+            by_technician[member.pk].append((sheet.pk, sheet.planned_start, sheet.planned_end))
+    conflicting: set[int] = set()
+    for slots in by_technician.values():
+        conflicting |= overlapping_ids(slots)
+    return rows, conflicting
 
 
 def board_data(*, actor: Membership, monday: datetime.date, technician_id: int | None = None) -> Board:
@@ -316,7 +343,7 @@ def board_data(*, actor: Membership, monday: datetime.date, technician_id: int |
     conflict_ids: set[int] = set()
     for key, cards in by_technician.items():
         if key is not None:
-            conflict_ids |= _overlapping_ids(cards)
+            conflict_ids |= overlapping_ids((card.sheet.pk, card.start, card.end) for card in cards)
     rows: list[Row] = []
     row_members: list[Membership | None] = list(shown)
     if technician_id is None and by_technician.get(None):

@@ -41,7 +41,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -63,8 +62,8 @@ from pacte.interventions.models import (
     SheetStatus,
     VisitStatus,
 )
-from pacte.interventions.permissions import can_manage_interventions, can_work_interventions, is_staff
-from pacte.tenancy.models import Membership
+from pacte.interventions.permissions import can_manage_interventions, can_work_interventions
+from pacte.tenancy.models import Membership, Site
 
 #: The checklist a new plan gets when none is given (labels translated when the plan is created).
 DEFAULT_CHECKLIST: tuple[tuple[str, Any], ...] = (
@@ -552,6 +551,18 @@ def plan_assets(plan: PreventivePlan) -> list[Asset]:
 
 
 @transaction.atomic
+def visit_site(assets: Sequence[Asset]) -> Site | None:
+    """The site a visit goes to: the one site of its assets, else none (the client's address)."""
+    sites = {asset.site_id: asset.site for asset in assets if asset.site_id is not None}
+    return next(iter(sites.values())) if len(sites) == 1 else None
+
+
+def visit_zone(visit: PreventiveVisit, assets: Sequence[Asset]) -> ZoneInfo:
+    """The time zone a visit's slot is typed in: its site's, else its client's."""
+    site = visit_site(assets)
+    return ZoneInfo(site.effective_time_zone if site is not None else visit.client.time_zone)
+
+
 def visit_schedule(
     *,
     actor: Membership,
@@ -584,11 +595,10 @@ def visit_schedule(
     if plan.archived_at is not None:
         raise ConflictError(_("This plan is archived."))
     assets = plan_assets(plan)
-    sites = {asset.site_id for asset in assets if asset.site_id is not None}
-    site = next(asset.site for asset in assets if asset.site_id is not None) if len(sites) == 1 else None
+    site = visit_site(assets)
     if start is None or end is None:
         raise ValidationError({"planned_start": _("A visit is planned with a start and an end.")})
-    zone = ZoneInfo(site.effective_time_zone if site is not None else locked.client.time_zone)
+    zone = visit_zone(locked, assets)
     day_first = start.astimezone(zone).date()
     day_last = (end - datetime.timedelta(seconds=1)).astimezone(zone).date()
     if end > start and (day_first < locked.year_start or day_last > locked.year_end):
@@ -638,114 +648,3 @@ def visit_schedule(
     )
     visit_refresh(locked)
     return sheet
-
-
-# Reads ---------------------------------------------------------------------------------------------
-
-
-def plan_scope(actor: Membership) -> QuerySet[PreventivePlan]:
-    """Every plan the actor may see: the provider's for staff, their company's for client roles."""
-    queryset = PreventivePlan.objects.filter(provider_id=actor.provider_id)
-    if is_staff(actor):
-        return queryset
-    if actor.client_id is None:
-        return queryset.none()
-    return queryset.filter(contract__client_id=actor.client_id)
-
-
-def plan_list(
-    *, actor: Membership, contract_id: int | None = None, include_archived: bool = False
-) -> QuerySet[PreventivePlan]:
-    queryset = plan_scope(actor).select_related("contract", "contract__client")
-    if contract_id is not None:
-        queryset = queryset.filter(contract_id=contract_id)
-    if not include_archived:
-        queryset = queryset.filter(archived_at__isnull=True)
-    return queryset.order_by("contract__client__name", "contract__reference", "name", "pk")
-
-
-def plan_get(*, actor: Membership, pk: int) -> PreventivePlan:
-    return get_object_or_404(plan_scope(actor).select_related("contract", "contract__client"), pk=pk)
-
-
-def visit_list(*, actor: Membership, plan: PreventivePlan) -> QuerySet[PreventiveVisit]:
-    """The plan's visits (the plan was scoped by :func:`plan_get`), with their live sheets."""
-    sheets = Intervention.objects.exclude(status=SheetStatus.CANCELLED).only(
-        "id", "visit_id", "reference", "status", "signed_at", "planned_start", "planned_end"
-    )
-    return (
-        PreventiveVisit.objects.filter(provider_id=actor.provider_id, plan_id=plan.pk)
-        .prefetch_related(Prefetch("interventions", queryset=sheets, to_attr="live_sheets"))
-        .order_by("-year_start", "sequence")
-    )
-
-
-def visit_get(*, actor: Membership, pk: int) -> PreventiveVisit:
-    queryset = PreventiveVisit.objects.filter(provider_id=actor.provider_id).select_related("plan", "plan__contract")
-    if not is_staff(actor):
-        queryset = queryset.filter(client_id=actor.client_id) if actor.client_id else queryset.none()
-    return get_object_or_404(queryset, pk=pk)
-
-
-@dataclass
-class Quota:
-    """What a plan promised in one contract year and where it stands."""
-
-    plan: PreventivePlan
-    year_start: datetime.date
-    year_end: datetime.date | None
-    promised: int
-    done: int = 0
-    planned: int = 0
-    due: int = 0
-    late: int = 0
-    missed: int = 0
-
-    @property
-    def has_problem(self) -> bool:
-        return bool(self.late or self.missed)
-
-
-def quota_of(plan: PreventivePlan, year_start: datetime.date, visits: Iterable[PreventiveVisit]) -> Quota:
-    quota = Quota(plan=plan, year_start=year_start, year_end=None, promised=plan.visits_per_year)
-    for visit in visits:
-        quota.year_end = visit.year_end
-        setattr(quota, visit.status, getattr(quota, visit.status) + 1)
-    return quota
-
-
-def plan_quota(plan: PreventivePlan, *, year_start: datetime.date) -> Quota:
-    """The plan's quota in the contract year starting ``year_start``: promised, done, planned, due, late, missed."""
-    visits = PreventiveVisit.objects.filter(plan_id=plan.pk, year_start=year_start).only("status", "year_end")
-    return quota_of(plan, year_start, visits)
-
-
-def plans_quotas(
-    plans: Sequence[PreventivePlan], *, today: datetime.date | None = None, years: int = 1
-) -> dict[int, list[Quota]]:
-    """For each plan, its quota in the current contract year and the ``years − 1`` before (newest first).
-
-    One query for every plan's visits (the plans come with their contracts).
-    """
-    today = today or _today()
-    wanted: dict[int, list[datetime.date]] = {}
-    for plan in plans:
-        starts = [first for first, _last in contract_years(plan.contract, today=today)]
-        wanted[plan.pk] = list(reversed(starts[-years:]))
-    condition = Q(pk__in=[])
-    for plan_id, starts in wanted.items():
-        if starts:
-            condition |= Q(plan_id=plan_id, year_start__in=starts)
-    by_key: dict[tuple[int, datetime.date], list[PreventiveVisit]] = {}
-    for visit in PreventiveVisit.objects.filter(condition).only("plan_id", "year_start", "year_end", "status"):
-        by_key.setdefault((visit.plan_id, visit.year_start), []).append(visit)
-    return {
-        plan.pk: [quota_of(plan, start, by_key.get((plan.pk, start), [])) for start in wanted[plan.pk]]
-        for plan in plans
-    }
-
-
-def current_quota(quotas: dict[int, list[Quota]], plan: PreventivePlan) -> Quota | None:
-    """The plan's quota in its current contract year, from :func:`plans_quotas` (None before the first year)."""
-    found = quotas.get(plan.pk) or []
-    return found[0] if found else None

@@ -22,6 +22,7 @@ from pacte.audit.services import audit_record
 from pacte.contracts.models import Contract
 from pacte.contracts.selectors import contract_terms_at
 from pacte.core.errors import ConflictError
+from pacte.core.sequences import sequence_next
 from pacte.interventions.models import (
     BackupCheck,
     Intervention,
@@ -57,11 +58,7 @@ TITLE_MAX = 200
 
 def next_reference(provider_id: int, year: int) -> str:
     """``INT-2026-00042``: the next number of the provider's year, allocated under a row lock."""
-    sequence, _created = InterventionSequence.objects.get_or_create(provider_id=provider_id, year=year)
-    sequence = InterventionSequence.objects.select_for_update().get(pk=sequence.pk)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"INT-{year}-{sequence.last:05d}"
+    return f"INT-{year}-{sequence_next(InterventionSequence, provider_id=provider_id, year=year):05d}"
 
 
 def _check_scope(

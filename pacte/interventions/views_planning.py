@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from pacte.core.views import ActorRequiredMixin
-from pacte.interventions import feeds, planning
+from pacte.interventions import feeds, planning, selectors
 from pacte.interventions.models import CalendarFeed, FeedKind, Intervention
 from pacte.interventions.permissions import can_manage_interventions
 from pacte.tenancy.models import Client, Membership
@@ -50,15 +50,6 @@ def _int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**62 else None
-
-
-def _sheet_get(actor: Membership, pk: int) -> Intervention:
-    try:
-        return Intervention.objects.select_related("client", "site__client", "contract").get(
-            provider_id=actor.provider_id, pk=pk
-        )
-    except Intervention.DoesNotExist as error:
-        raise Http404 from error
 
 
 # The board ---------------------------------------------------------------------------------------
@@ -145,7 +136,7 @@ class PlanView(PlanningPage):
         return render(request, "interventions/partials/board_plan.html", context, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        sheet = _sheet_get(self.actor, pk)
+        sheet = selectors.sheet_get(actor=self.actor, pk=pk)
         week = request.GET.get("week", "")
         initial = {
             "start": sheet.planned_start,
@@ -156,7 +147,7 @@ class PlanView(PlanningPage):
         return self._render(request, sheet, PlanForm(initial=initial, actor=self.actor))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        sheet = _sheet_get(self.actor, pk)
+        sheet = selectors.sheet_get(actor=self.actor, pk=pk)
         form = PlanForm(request.POST, actor=self.actor)
         wants_json = request.headers.get("X-Board") == "1"
         conflict = False

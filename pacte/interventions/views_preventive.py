@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 from collections import OrderedDict
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from pacte.assets.models import Asset
 from pacte.contracts.models import Contract
-from pacte.interventions import preventive
+from pacte.interventions import preventive, preventive_selectors
 from pacte.interventions.models import Mode, PreventivePlan, PreventiveVisit, VisitStatus
 from pacte.interventions.permissions import can_manage_interventions
 from pacte.servicedesk import selectors as desk_selectors
@@ -159,15 +158,15 @@ class ScheduleForm(forms.Form):
 
 class PreventivePage(ProviderPage):
     def plan(self, pk: int) -> PreventivePlan:
-        return preventive.plan_get(actor=self.actor, pk=pk)
+        return preventive_selectors.plan_get(actor=self.actor, pk=pk)
 
 
 class PlanListView(PreventivePage):
     def get(self, request: HttpRequest) -> HttpResponse:
         show_archived = request.GET.get("archived") == "1"
-        plans = list(preventive.plan_list(actor=self.actor, include_archived=show_archived))
-        quotas = preventive.plans_quotas(plans)
-        rows = [(plan, preventive.current_quota(quotas, plan)) for plan in plans]
+        plans = list(preventive_selectors.plan_list(actor=self.actor, include_archived=show_archived))
+        quotas = preventive_selectors.plans_quotas(plans)
+        rows = [(plan, preventive_selectors.current_quota(quotas, plan)) for plan in plans]
         context = {
             "rows": rows,
             "show_archived": show_archived,
@@ -263,7 +262,7 @@ class PlanDetailView(PreventivePage):
         failed: ScheduleForm | None = None,
         status: int = 200,
     ) -> HttpResponse:
-        visits = list(preventive.visit_list(actor=self.actor, plan=plan))
+        visits = list(preventive_selectors.visit_list(actor=self.actor, plan=plan))
         schedulable = plan.archived_at is None
         rows = []
         for visit in visits:
@@ -275,7 +274,7 @@ class PlanDetailView(PreventivePage):
             rows.append((visit, form))
         years = []
         for start, end, group in visits_by_year([visit for visit, _form in rows]):
-            quota = preventive.quota_of(plan, start, group)
+            quota = preventive_selectors.quota_of(plan, start, group)
             years.append((start, end, quota, [(visit, form) for visit, form in rows if visit.year_start == start]))
         context = {
             "plan": plan,
@@ -290,16 +289,11 @@ class VisitScheduleView(PlanDetailView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        visit = preventive.visit_get(actor=self.actor, pk=pk)
+        visit = preventive_selectors.visit_get(actor=self.actor, pk=pk)
         plan = self.plan(visit.plan_id)
         form = ScheduleForm(request.POST, actor=self.actor, visit=visit)
         if form.is_valid():
-            site = None
-            assets = preventive.plan_assets(plan)
-            sites = {asset.site for asset in assets if asset.site is not None}
-            if len(sites) == 1:
-                site = sites.pop()
-            zone = ZoneInfo(site.effective_time_zone if site is not None else visit.client.time_zone)
+            zone = preventive.visit_zone(visit, preventive.plan_assets(plan))
             start = datetime.datetime.combine(form.cleaned_data["day"], form.cleaned_data["time"], tzinfo=zone)
             end = start + datetime.timedelta(minutes=plan.duration_minutes)
             try:
@@ -331,14 +325,7 @@ class VisitListView(PreventivePage):
     def get(self, request: HttpRequest) -> HttpResponse:
         status = request.GET.get("status", "")
         wanted = [status] if status in VisitStatus.values else [VisitStatus.LATE, VisitStatus.DUE]
-        queryset = (
-            PreventiveVisit.objects.filter(
-                provider_id=self.actor.provider_id, status__in=wanted, plan__archived_at__isnull=True
-            )
-            .select_related("plan", "contract", "client")
-            .order_by("due_until", "plan_id", "sequence")
-        )
-        visits = list(queryset[: VISITS_MAX + 1])
+        visits = preventive_selectors.visits_to_plan(actor=self.actor, statuses=wanted, limit=VISITS_MAX + 1)
         context = {
             "visits": visits[:VISITS_MAX],
             "more": len(visits) > VISITS_MAX,

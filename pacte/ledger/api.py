@@ -11,23 +11,15 @@ import dataclasses
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
 from ninja.responses import Status
 
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.ledger import selectors, services
 from pacte.ledger.models import Movement
 from pacte.ledger.schemas import AdjustmentIn, LeakReportOut, LedgerOut, MovementOut
-from pacte.tenancy.models import Membership
 
 router = Router(tags=["ledger"])
-
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def movement_out(movement: Movement) -> dict[str, Any]:
@@ -60,7 +52,7 @@ def movement_out(movement: Movement) -> dict[str, Any]:
     description="One account per unit the contract uses; a balance is the sum of the account's movements.",
 )
 def ledger_get(request: HttpRequest, contract_id: int) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.ledger_contract(actor=actor, pk=contract_id)
     accounts = selectors.account_list(actor=actor, contract=contract)
     return {
@@ -82,7 +74,7 @@ def ledger_get(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 def movement_list(
     request: HttpRequest, contract_id: int, limit: int = LIMIT, cursor: str | None = CURSOR
 ) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.ledger_contract(actor=actor, pk=contract_id)
     page = paginate(selectors.movement_list(actor=actor, contract=contract), limit=limit, cursor=cursor)
     page["items"] = [movement_out(movement) for movement in page["items"]]
@@ -97,7 +89,7 @@ def movement_list(
     "account the adjustment is billable: amount = −quantity. A contract never signed has no ledger (409).",
 )
 def adjustment_create(request: HttpRequest, contract_id: int, payload: AdjustmentIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     contract = selectors.ledger_contract(actor=actor, pk=contract_id)
     movement = services.adjustment_post(
         actor=actor, contract=contract, unit=payload.unit, quantity=payload.quantity, reason=payload.reason
@@ -114,7 +106,7 @@ def adjustment_create(request: HttpRequest, contract_id: int, payload: Adjustmen
     "billable movements of an ended period not invoiced yet.",
 )
 def leak_report(request: HttpRequest) -> dict[str, Any]:
-    report = selectors.leak_report(actor=_actor(request))
+    report = selectors.leak_report(actor=request_actor(request))
 
     def lines(items: list[selectors.LeakLine]) -> list[dict[str, Any]]:
         return [dataclasses.asdict(line) for line in items]

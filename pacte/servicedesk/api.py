@@ -9,8 +9,6 @@ resolved ticket; the rest (changes, other statuses, assignment, internal notes) 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -24,7 +22,7 @@ from pacte.assets import selectors as asset_selectors
 from pacte.assets.models import Asset
 from pacte.contracts import selectors as contract_selectors
 from pacte.contracts.models import ServiceCategory
-from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, ErrorOut, Page, api_fields, paginate, request_actor
 from pacte.documents import uploads
 from pacte.servicedesk import downloads, messaging, selectors, services
 from pacte.servicedesk.models import Channel, Team, Ticket, TicketAttachment, TicketEvent, TicketMessage
@@ -50,9 +48,6 @@ from pacte.tenancy.references import client_referenced, site_referenced
 
 router = Router(tags=["tickets"])
 
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-ID = Query(None, ge=1, le=2**62)
 ASSIGNEE = Query(None, ge=0, le=2**62, description="A technician's membership id; 0: unassigned tickets.")
 STATUS = Query(None, description="A status, or `open` (every status but resolved and closed).")
 SLA = Query(None, description="An SLA state, or `risk` (at risk or breached, still open).")
@@ -100,23 +95,6 @@ DOWNLOAD_RESPONSE = {
         }
     }
 }
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
-
-
-@contextmanager
-def api_fields(names: Mapping[str, str] = FIELD_NAMES) -> Iterator[None]:
-    """A service's ``ValidationError`` with its field names as the API spells them (``site`` → ``site_id``)."""
-    try:
-        yield
-    except ValidationError as error:
-        if not hasattr(error, "error_dict"):
-            raise
-        raise ValidationError(
-            {names.get(field, field): errors for field, errors in error.error_dict.items()}
-        ) from error
 
 
 # Output ---------------------------------------------------------------------------------------------
@@ -196,7 +174,7 @@ def message_out(message: TicketMessage) -> dict[str, Any]:
 
 
 def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
-    return selectors.ticket_get(actor=_actor(request), pk=ticket_id)
+    return selectors.ticket_get(actor=request_actor(request), pk=ticket_id)
 
 
 def _detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
@@ -255,7 +233,7 @@ def ticket_list(
         sla=sla or "",
         search=q,
     )
-    queryset = selectors.ticket_list(actor=_actor(request), filters=filters).prefetch_related("assets")
+    queryset = selectors.ticket_list(actor=request_actor(request), filters=filters).prefetch_related("assets")
     page = paginate(queryset, limit=limit, cursor=cursor)
     page["items"] = [ticket_out(ticket) for ticket in page["items"]]
     return page
@@ -269,9 +247,9 @@ def ticket_list(
     "priority (impact × urgency) and the SLA due instants are computed. A client the caller cannot see is a 422.",
 )
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     client = client_referenced(actor, payload.client_id)
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         ticket = services.ticket_open(
             actor=actor,
             client=client,
@@ -302,7 +280,7 @@ def ticket_get(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
     "urgency, the priority; the SLA clock is re-targeted from the opening, never reset.",
 )
 def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = _ticket(request, ticket_id)
     require(can_work_tickets(actor))
     sent = payload.model_dump(exclude_unset=True)
@@ -320,7 +298,7 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
         changes["category"] = _category(actor, sent["category"])
     if "requester_id" in sent:
         changes["requester"] = _contact(actor, sent["requester_id"], ticket.client)
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         services.ticket_update(actor=actor, ticket=ticket, **changes)
     return _detail(request, ticket_id)
 
@@ -334,7 +312,9 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
 )
 def ticket_status(request: HttpRequest, ticket_id: int, payload: StatusIn) -> dict[str, Any]:
     ticket = _ticket(request, ticket_id)
-    services.ticket_status_set(actor=_actor(request), ticket=ticket, status=payload.status, comment=payload.comment)
+    services.ticket_status_set(
+        actor=request_actor(request), ticket=ticket, status=payload.status, comment=payload.comment
+    )
     return _detail(request, ticket_id)
 
 
@@ -345,7 +325,7 @@ def ticket_status(request: HttpRequest, ticket_id: int, payload: StatusIn) -> di
     description="Fields left out stay as they are; `null` unassigns. A new ticket becomes assigned.",
 )
 def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = _ticket(request, ticket_id)
     require(can_work_tickets(actor))
     sent = payload.model_dump(exclude_unset=True)
@@ -363,7 +343,7 @@ def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> di
             team = selectors.team_list(actor=actor).filter(pk=sent["team_id"]).first()
             if team is None:
                 raise ValidationError({"team_id": "Unknown team."})
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         services.ticket_assign(actor=actor, ticket=ticket, assignee=assignee, team=team)
     return _detail(request, ticket_id)
 
@@ -377,7 +357,7 @@ def ticket_assign(request: HttpRequest, ticket_id: int, payload: AssignIn) -> di
 )
 def ticket_events(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     ticket = _ticket(request, ticket_id)
-    return [event_out(event) for event in selectors.timeline(actor=_actor(request), ticket=ticket)]
+    return [event_out(event) for event in selectors.timeline(actor=request_actor(request), ticket=ticket)]
 
 
 # Messages and files -------------------------------------------------------------------------------------
@@ -390,7 +370,7 @@ def ticket_events(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
 )
 def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     ticket = _ticket(request, ticket_id)
-    return [message_out(message) for message in selectors.message_list(actor=_actor(request), ticket=ticket)]
+    return [message_out(message) for message in selectors.message_list(actor=request_actor(request), ticket=ticket)]
 
 
 @router.post(
@@ -401,9 +381,9 @@ def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     "waiting on the client, and reopens a resolved one.",
 )
 def message_create(request: HttpRequest, ticket_id: int, payload: MessageIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = _ticket(request, ticket_id)
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         message = messaging.message_add(
             actor=actor,
             ticket=ticket,
@@ -422,7 +402,7 @@ def message_create(request: HttpRequest, ticket_id: int, payload: MessageIn) -> 
 )
 def attachment_list(request: HttpRequest, ticket_id: int) -> list[TicketAttachment]:
     ticket = _ticket(request, ticket_id)
-    return list(selectors.attachment_list(actor=_actor(request), ticket=ticket))
+    return list(selectors.attachment_list(actor=request_actor(request), ticket=ticket))
 
 
 def _internal_flag(request: HttpRequest) -> bool:
@@ -442,7 +422,7 @@ def _internal_flag(request: HttpRequest) -> bool:
     openapi_extra=UPLOAD_BODY,
 )
 def attachment_create(request: HttpRequest, ticket_id: int) -> Status[TicketAttachment]:
-    actor = _actor(request)
+    actor = request_actor(request)
     ticket = _ticket(request, ticket_id)
     try:
         data = uploads.read_uploaded_file(request, "file")
@@ -454,7 +434,7 @@ def attachment_create(request: HttpRequest, ticket_id: int) -> Status[TicketAtta
         raise ValidationError({"file": "Send the file as the multipart field `file`."}) from error
     internal = _internal_flag(request)
     filename = getattr(request.FILES.get("file"), "name", "") or "file"
-    with api_fields():
+    with api_fields(FIELD_NAMES):
         attachment = messaging.attachment_add(
             actor=actor, ticket=ticket, filename=filename, data=data, internal=internal
         )
@@ -468,4 +448,4 @@ def attachment_create(request: HttpRequest, ticket_id: int) -> Status[TicketAtta
     openapi_extra=DOWNLOAD_RESPONSE,
 )
 def attachment_content(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
-    return downloads.attachment_response(selectors.attachment_get(actor=_actor(request), pk=attachment_id))
+    return downloads.attachment_response(selectors.attachment_get(actor=request_actor(request), pk=attachment_id))

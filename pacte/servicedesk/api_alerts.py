@@ -12,16 +12,11 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.responses import Status
 
-from pacte.core.api import WRITE_ERRORS, AlertTokenAuth
+from pacte.core.api import WRITE_ERRORS, AlertTokenAuth, request_actor
 from pacte.servicedesk.alerts import OPENED, alert_receive
 from pacte.servicedesk.schemas import AlertIn, AlertOut
-from pacte.tenancy.models import Membership
 
 router = Router(tags=["alerts"])
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 @router.post(
@@ -42,7 +37,7 @@ def _actor(request: HttpRequest) -> Membership:
 )
 def alert_create(request: HttpRequest, payload: AlertIn) -> Status[dict[str, Any]]:
     result = alert_receive(
-        actor=_actor(request),
+        actor=request_actor(request),
         source=payload.source,
         key=payload.key,
         severity=payload.severity,

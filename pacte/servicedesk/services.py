@@ -23,6 +23,7 @@ from pacte.assets.models import Asset
 from pacte.audit.services import audit_record
 from pacte.contracts.models import ServiceCategory
 from pacte.core.errors import ConflictError
+from pacte.core.sequences import sequence_next
 from pacte.servicedesk import content, notify
 from pacte.servicedesk.clock import level_key, ticket_sla_refresh
 from pacte.servicedesk.coverage import Covering, contract_covering
@@ -85,11 +86,7 @@ def body_html(text: str, body_format: str) -> str:
 
 
 def _next_reference(provider_id: int, year: int) -> str:
-    sequence, _created = TicketSequence.objects.get_or_create(provider_id=provider_id, year=year)
-    sequence = TicketSequence.objects.select_for_update().get(pk=sequence.pk)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"T-{year}-{sequence.last:05d}"
+    return f"T-{year}-{sequence_next(TicketSequence, provider_id=provider_id, year=year):05d}"
 
 
 def event_add(

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.sla import selectors, services
 from pacte.sla.models import BusinessCalendar, CalendarException, ServiceLevel
 from pacte.sla.permissions import can_manage_sla_settings, can_view_sla_settings
@@ -29,13 +29,7 @@ from pacte.tenancy.permissions import require
 
 router = Router(tags=["sla"])
 
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
 SEARCH = Query("", max_length=100)
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _calendar_out(calendar: BusinessCalendar) -> dict[str, Any]:
@@ -84,7 +78,7 @@ def calendar_list(
     search: str = SEARCH,
     include_archived: bool = False,
 ) -> dict[str, Any]:
-    queryset = selectors.calendar_list(actor=_actor(request), search=search, include_archived=include_archived)
+    queryset = selectors.calendar_list(actor=request_actor(request), search=search, include_archived=include_archived)
     queryset = queryset.prefetch_related(Prefetch("exceptions", queryset=CalendarException.objects.order_by("day")))
     page = paginate(queryset, limit=limit, cursor=cursor)
     page["items"] = [_calendar_out(item) for item in page["items"]]
@@ -94,20 +88,20 @@ def calendar_list(
 @router.post("/sla/calendars", response={201: CalendarOut, **WRITE_ERRORS}, summary="Create a business calendar")
 def calendar_create(request: HttpRequest, payload: CalendarIn) -> Status[dict[str, Any]]:
     data = payload.dict(exclude={"exceptions"})
-    calendar = services.calendar_create(actor=_actor(request), exceptions=_exceptions(payload), **data)
+    calendar = services.calendar_create(actor=request_actor(request), exceptions=_exceptions(payload), **data)
     return Status(201, _calendar_out(calendar))
 
 
 @router.get("/sla/calendars/{calendar_id}", response={200: CalendarOut, **ERRORS}, summary="Get a business calendar")
 def calendar_get(request: HttpRequest, calendar_id: int) -> dict[str, Any]:
-    return _calendar_out(selectors.calendar_get(actor=_actor(request), pk=calendar_id))
+    return _calendar_out(selectors.calendar_get(actor=request_actor(request), pk=calendar_id))
 
 
 @router.patch(
     "/sla/calendars/{calendar_id}", response={200: CalendarOut, **WRITE_ERRORS}, summary="Update a business calendar"
 )
 def calendar_update(request: HttpRequest, calendar_id: int, payload: CalendarPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     calendar = selectors.calendar_get(actor=actor, pk=calendar_id)
     fields = _set(payload, "exceptions")
     if payload.week is not None:
@@ -122,7 +116,7 @@ def calendar_update(request: HttpRequest, calendar_id: int, payload: CalendarPat
     summary="Archive a business calendar (409 while an active service level uses it)",
 )
 def calendar_archive(request: HttpRequest, calendar_id: int) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     calendar = services.calendar_archive(actor=actor, calendar=selectors.calendar_get(actor=actor, pk=calendar_id))
     return _calendar_out(calendar)
 
@@ -138,7 +132,9 @@ def service_level_list(
     search: str = SEARCH,
     include_archived: bool = False,
 ) -> dict[str, Any]:
-    queryset = selectors.service_level_list(actor=_actor(request), search=search, include_archived=include_archived)
+    queryset = selectors.service_level_list(
+        actor=request_actor(request), search=search, include_archived=include_archived
+    )
     page = paginate(queryset, limit=limit, cursor=cursor)
     page["items"] = [_service_level_out(item) for item in page["items"]]
     return page
@@ -146,7 +142,7 @@ def service_level_list(
 
 @router.post("/sla/service-levels", response={201: ServiceLevelOut, **WRITE_ERRORS}, summary="Create a service level")
 def service_level_create(request: HttpRequest, payload: ServiceLevelIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_manage_sla_settings(actor))  # before naming the calendar: a role that may not create is 403
     data = payload.dict(exclude={"calendar_id", "targets"})
     calendar = _referenced_calendar(actor, payload.calendar_id)
@@ -159,7 +155,7 @@ def service_level_create(request: HttpRequest, payload: ServiceLevelIn) -> Statu
     "/sla/service-levels/{service_level_id}", response={200: ServiceLevelOut, **ERRORS}, summary="Get a service level"
 )
 def service_level_get(request: HttpRequest, service_level_id: int) -> dict[str, Any]:
-    return _service_level_out(selectors.service_level_get(actor=_actor(request), pk=service_level_id))
+    return _service_level_out(selectors.service_level_get(actor=request_actor(request), pk=service_level_id))
 
 
 @router.patch(
@@ -168,7 +164,7 @@ def service_level_get(request: HttpRequest, service_level_id: int) -> dict[str, 
     summary="Update a service level",
 )
 def service_level_update(request: HttpRequest, service_level_id: int, payload: ServiceLevelPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     service_level = selectors.service_level_get(actor=actor, pk=service_level_id)
     fields = _set(payload, "calendar_id", "targets")
     if payload.calendar_id is not None:
@@ -184,7 +180,7 @@ def service_level_update(request: HttpRequest, service_level_id: int, payload: S
     summary="Archive a service level",
 )
 def service_level_archive(request: HttpRequest, service_level_id: int) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     service_level = selectors.service_level_get(actor=actor, pk=service_level_id)
     services.service_level_archive(actor=actor, service_level=service_level)
     return _service_level_out(selectors.service_level_get(actor=actor, pk=service_level_id))
@@ -200,7 +196,7 @@ def service_level_archive(request: HttpRequest, service_level_id: int) -> dict[s
     summary="Simulate a due instant on a calendar, with each closed period skipped and why (writes nothing)",
 )
 def simulate(request: HttpRequest, payload: SimulateIn) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_view_sla_settings(actor))  # client roles: this back-office tool is not theirs (403)
     calendar = _referenced_calendar(actor, payload.calendar_id)
     try:

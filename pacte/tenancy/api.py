@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 from ninja.responses import Status
 
-from pacte.core.api import ERRORS, WRITE_ERRORS, Page, paginate
+from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.tenancy import selectors, services
 from pacte.tenancy.models import Client, Contact, Membership, Site
 from pacte.tenancy.permissions import can_view_memberships, require
@@ -29,13 +29,6 @@ from pacte.tenancy.schemas import (
 )
 
 router = Router(tags=["tenancy"])
-
-LIMIT = Query(50, ge=1, le=200, description="Page size (1–200).")
-CURSOR = Query(None, max_length=200, description="Opaque cursor from the previous page's `next_cursor`.")
-
-
-def _actor(request: HttpRequest) -> Membership:
-    return request.actor  # type: ignore[attr-defined]
 
 
 def _referenced_client(actor: Membership, client_id: int | None, field: str = "client_id") -> Client:
@@ -70,30 +63,30 @@ def client_list(
     search: str = Query("", max_length=100),
     include_archived: bool = False,
 ) -> dict[str, Any]:
-    queryset = selectors.client_list(actor=_actor(request), search=search, include_archived=include_archived)
+    queryset = selectors.client_list(actor=request_actor(request), search=search, include_archived=include_archived)
     return paginate(queryset, limit=limit, cursor=cursor)
 
 
 @router.post("/clients", response={201: ClientOut, **WRITE_ERRORS}, summary="Create a client")
 def client_create(request: HttpRequest, payload: ClientIn) -> Status[Client]:
-    return Status(201, services.client_create(actor=_actor(request), **payload.dict()))
+    return Status(201, services.client_create(actor=request_actor(request), **payload.dict()))
 
 
 @router.get("/clients/{client_id}", response={200: ClientOut, **ERRORS}, summary="Get a client")
 def client_get(request: HttpRequest, client_id: int) -> Client:
-    return selectors.client_get(actor=_actor(request), pk=client_id)
+    return selectors.client_get(actor=request_actor(request), pk=client_id)
 
 
 @router.patch("/clients/{client_id}", response={200: ClientOut, **WRITE_ERRORS}, summary="Update a client")
 def client_update(request: HttpRequest, client_id: int, payload: ClientPatch) -> Client:
-    actor = _actor(request)
+    actor = request_actor(request)
     client = selectors.client_get(actor=actor, pk=client_id)
     return services.client_update(actor=actor, client=client, **_set(payload))
 
 
 @router.post("/clients/{client_id}/archive", response={200: ClientOut, **WRITE_ERRORS}, summary="Archive a client")
 def client_archive(request: HttpRequest, client_id: int) -> Client:
-    actor = _actor(request)
+    actor = request_actor(request)
     return services.client_archive(actor=actor, client=selectors.client_get(actor=actor, pk=client_id))
 
 
@@ -108,13 +101,13 @@ def site_list(
     client_id: int | None = Query(None, ge=1, le=2**62),
     include_archived: bool = False,
 ) -> dict[str, Any]:
-    queryset = selectors.site_list(actor=_actor(request), client_id=client_id, include_archived=include_archived)
+    queryset = selectors.site_list(actor=request_actor(request), client_id=client_id, include_archived=include_archived)
     return paginate(queryset, limit=limit, cursor=cursor)
 
 
 @router.post("/sites", response={201: SiteOut, **WRITE_ERRORS}, summary="Create a site")
 def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
-    actor = _actor(request)
+    actor = request_actor(request)
     data = payload.dict()
     client = _referenced_client(actor, data.pop("client_id"))
     return Status(201, services.site_create(actor=actor, client=client, **data))
@@ -122,12 +115,12 @@ def site_create(request: HttpRequest, payload: SiteIn) -> Status[Site]:
 
 @router.get("/sites/{site_id}", response={200: SiteOut, **ERRORS}, summary="Get a site")
 def site_get(request: HttpRequest, site_id: int) -> Site:
-    return selectors.site_get(actor=_actor(request), pk=site_id)
+    return selectors.site_get(actor=request_actor(request), pk=site_id)
 
 
 @router.patch("/sites/{site_id}", response={200: SiteOut, **WRITE_ERRORS}, summary="Update a site")
 def site_update(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
-    actor = _actor(request)
+    actor = request_actor(request)
     site = selectors.site_get(actor=actor, pk=site_id)
     data = payload.dict(exclude_unset=True)
     data = {key: value for key, value in data.items() if value is not None or key == "holiday_subdivision"}
@@ -136,7 +129,7 @@ def site_update(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
 
 @router.post("/sites/{site_id}/archive", response={200: SiteOut, **WRITE_ERRORS}, summary="Archive a site")
 def site_archive(request: HttpRequest, site_id: int) -> Site:
-    actor = _actor(request)
+    actor = request_actor(request)
     return services.site_archive(actor=actor, site=selectors.site_get(actor=actor, pk=site_id))
 
 
@@ -153,14 +146,14 @@ def contact_list(
     include_archived: bool = False,
 ) -> dict[str, Any]:
     queryset = selectors.contact_list(
-        actor=_actor(request), client_id=client_id, search=search, include_archived=include_archived
+        actor=request_actor(request), client_id=client_id, search=search, include_archived=include_archived
     )
     return paginate(queryset, limit=limit, cursor=cursor)
 
 
 @router.post("/contacts", response={201: ContactOut, **WRITE_ERRORS}, summary="Create a contact")
 def contact_create(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
-    actor = _actor(request)
+    actor = request_actor(request)
     data = payload.dict()
     client = _referenced_client(actor, data.pop("client_id"))
     data["site"] = _referenced_site(actor, data.pop("site_id"), client)
@@ -169,12 +162,12 @@ def contact_create(request: HttpRequest, payload: ContactIn) -> Status[Contact]:
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Get a contact")
 def contact_get(request: HttpRequest, contact_id: int) -> Contact:
-    return selectors.contact_get(actor=_actor(request), pk=contact_id)
+    return selectors.contact_get(actor=request_actor(request), pk=contact_id)
 
 
 @router.patch("/contacts/{contact_id}", response={200: ContactOut, **WRITE_ERRORS}, summary="Update a contact")
 def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
-    actor = _actor(request)
+    actor = request_actor(request)
     contact = selectors.contact_get(actor=actor, pk=contact_id)
     data = _set(payload)
     if "site_id" in data:
@@ -184,7 +177,7 @@ def contact_update(request: HttpRequest, contact_id: int, payload: ContactPatch)
 
 @router.post("/contacts/{contact_id}/archive", response={200: ContactOut, **WRITE_ERRORS}, summary="Archive a contact")
 def contact_archive(request: HttpRequest, contact_id: int) -> Contact:
-    actor = _actor(request)
+    actor = request_actor(request)
     return services.contact_archive(actor=actor, contact=selectors.contact_get(actor=actor, pk=contact_id))
 
 
@@ -210,7 +203,7 @@ def _visible_membership(actor: Membership, membership_id: int) -> Membership:
 
 @router.get("/memberships", response={200: Page[MembershipOut], **ERRORS}, summary="List memberships")
 def membership_list(request: HttpRequest, limit: int = LIMIT, cursor: str | None = CURSOR) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     require(can_view_memberships(actor))
     page = paginate(selectors.membership_list(actor=actor), limit=limit, cursor=cursor)
     page["items"] = [_membership_out(item) for item in page["items"]]
@@ -219,7 +212,7 @@ def membership_list(request: HttpRequest, limit: int = LIMIT, cursor: str | None
 
 @router.post("/memberships", response={201: MembershipOut, **WRITE_ERRORS}, summary="Give someone a role")
 def membership_create(request: HttpRequest, payload: MembershipIn) -> Status[dict[str, Any]]:
-    actor = _actor(request)
+    actor = request_actor(request)
     client = _referenced_client(actor, payload.client_id) if payload.client_id is not None else None
     membership = services.membership_create(
         actor=actor, email=payload.email, full_name=payload.full_name, role=payload.role, client=client
@@ -229,12 +222,12 @@ def membership_create(request: HttpRequest, payload: MembershipIn) -> Status[dic
 
 @router.get("/memberships/{membership_id}", response={200: MembershipOut, **ERRORS}, summary="Get a membership")
 def membership_get(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    return _membership_out(_visible_membership(_actor(request), membership_id))
+    return _membership_out(_visible_membership(request_actor(request), membership_id))
 
 
 @router.patch("/memberships/{membership_id}", response={200: MembershipOut, **WRITE_ERRORS}, summary="Change a role")
 def membership_update(request: HttpRequest, membership_id: int, payload: MembershipPatch) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     membership = _visible_membership(actor, membership_id)
     return _membership_out(services.membership_update(actor=actor, membership=membership, role=payload.role))
 
@@ -245,6 +238,6 @@ def membership_update(request: HttpRequest, membership_id: int, payload: Members
     summary="Deactivate a membership",
 )
 def membership_archive(request: HttpRequest, membership_id: int) -> dict[str, Any]:
-    actor = _actor(request)
+    actor = request_actor(request)
     membership = _visible_membership(actor, membership_id)
     return _membership_out(services.membership_archive(actor=actor, membership=membership))

@@ -13,7 +13,8 @@ from typing import Any
 from django import template
 from django.db.models import QuerySet
 
-from pacte.interventions.models import Intervention, Part, PatchRecord, SheetStatus
+from pacte.interventions import preventive_selectors, selectors
+from pacte.interventions.models import Part, PatchRecord
 from pacte.interventions.permissions import is_staff
 
 register = template.Library()
@@ -36,17 +37,10 @@ def asset_history_context(asset: Any, actor: Any) -> dict[str, Any]:
     staff = is_staff(actor)
     if not staff and asset.client_id != actor.client_id:
         return {"show": False}
-    sheets = Intervention.objects.filter(provider_id=actor.provider_id, assets=asset)
-    parts = Part.objects.filter(asset=asset, intervention__provider_id=actor.provider_id)
-    patches = PatchRecord.objects.filter(asset=asset, intervention__provider_id=actor.provider_id)
-    if not staff:
-        sheets = sheets.filter(client_id=actor.client_id).exclude(status=SheetStatus.CANCELLED)
-        parts = parts.filter(intervention__client_id=actor.client_id).exclude(
-            intervention__status=SheetStatus.CANCELLED
-        )
-        patches = patches.filter(intervention__client_id=actor.client_id).exclude(
-            intervention__status=SheetStatus.CANCELLED
-        )
+    visible = selectors.sheet_scope(actor)  # staff: the provider's; client roles: their company's, not cancelled
+    sheets = visible.filter(assets=asset)
+    parts = Part.objects.filter(asset=asset, intervention__in=visible)
+    patches = PatchRecord.objects.filter(asset=asset, intervention__in=visible)
     tickets, more_tickets = _capped(
         ticket_scope(actor)
         .filter(assets=asset)
@@ -116,13 +110,13 @@ def contract_preventive_plans(contract: Any, actor: Any) -> dict[str, Any]:
 
     if actor is None or contract is None or not is_staff(actor) or contract.provider_id != actor.provider_id:
         return {"show": False}
-    plans = list(preventive.plan_list(actor=actor, contract_id=contract.pk))
+    plans = list(preventive_selectors.plan_list(actor=actor, contract_id=contract.pk))
     for plan in plans:
         plan.contract = contract
-    quotas = preventive.plans_quotas(plans)
+    quotas = preventive_selectors.plans_quotas(plans)
     return {
         "show": True,
         "contract": contract,
-        "rows": [(plan, preventive.current_quota(quotas, plan)) for plan in plans],
+        "rows": [(plan, preventive_selectors.current_quota(quotas, plan)) for plan in plans],
         "can_create": can_manage_interventions(actor) and contract.status not in preventive.ENDED_STATUSES,
     }

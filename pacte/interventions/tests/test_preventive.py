@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from pacte.audit.models import AuditEvent
 from pacte.core.errors import ConflictError
-from pacte.interventions import preventive
+from pacte.interventions import preventive, preventive_selectors
 from pacte.interventions.models import (
     ChecklistItem,
     Intervention,
@@ -233,7 +233,7 @@ def test_three_done_at_the_years_end_one_missed(tenant) -> None:
     first_year = PreventiveVisit.objects.filter(plan=plan, year_start=START)
     assert dict(first_year.values_list("sequence", "status")) == {1: "done", 2: "done", 3: "done", 4: "missed"}
     assert first_year.get(sequence=1).done_at is not None
-    quota = preventive.plan_quota(plan, year_start=START)
+    quota = preventive_selectors.plan_quota(plan, year_start=START)
     assert (quota.promised, quota.done, quota.missed, quota.due) == (4, 3, 1, 0)
 
 
@@ -245,7 +245,7 @@ def test_late_then_missed(tenant) -> None:
     preventive.visits_generate(today=datetime.date(2025, 4, 2))
     first.refresh_from_db()
     assert first.status == VisitStatus.LATE
-    assert preventive.plan_quota(plan, year_start=START).late == 1
+    assert preventive_selectors.plan_quota(plan, year_start=START).late == 1
     preventive.visits_generate(today=datetime.date(2026, 1, 1))
     first.refresh_from_db()
     assert first.status == VisitStatus.MISSED

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pacte.interventions import preventive
+from pacte.interventions import preventive, preventive_selectors
 from pacte.interventions.models import Intervention, PreventivePlan, PreventiveVisit, SheetStatus, VisitStatus
 from pacte.interventions.tests import helpers
 from pacte.interventions.tests.helpers import asset, contract_in_force
@@ -229,7 +229,7 @@ def test_portal_shows_the_missed_visit_to_the_client(tenant, login, django_asser
     assert "visit-missed" in html
     # Both years: the previous one (3 of 4, 1 missed) and the current one.
     assert f'data-testid="year-{plan.contract.start_date:%Y-%m-%d}"' in html
-    previous = preventive.plan_quota(plan, year_start=plan.contract.start_date)
+    previous = preventive_selectors.plan_quota(plan, year_start=plan.contract.start_date)
     assert (previous.done, previous.missed) == (3, 1)
     # The home page links to it; the client user sees it too; the other client sees none of it.
     assert reverse("portal:preventive") in http.get(reverse("portal:home")).content.decode()
