@@ -110,6 +110,8 @@ def test_calendar_pages_fit_a_phone(browser, live_server, demo):
         page.goto(f"{live_server.url}/sla/service-levels/")
         page.get_by_role("link", name="Premium 4h").click()
         page.get_by_role("button", name="Modifier").click()
+        page.wait_for_url("**/edit/**")
+        page.wait_for_load_state("load")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         _screenshot(page, "sla-service-level-edit-mobile.png")
         assert overflow <= 0, f"the service level editor scrolls sideways by {overflow}px at 390px"
