@@ -1,4 +1,5 @@
-"""The ``pacte`` command for operators: demo, serve, manage, provider create, sla due, mail ingest/poll, worker."""
+"""The ``pacte`` command for operators: demo, serve, manage, provider create, sla due, mail ingest/poll, worker,
+billing run, invoice pdf."""
 
 from __future__ import annotations
 
@@ -75,6 +76,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _manage("load_demo_contracts")  # contracts signed and sealed with that certificate, once
     _manage("load_demo_tickets")  # a few weeks of tickets with their e-mails, once
     _manage("load_demo_interventions")  # preventive visits, signed sheets, planned visits, once
+    _manage("load_demo_billing")  # the last two months invoiced (Factur-X), a payment, a credit note, once
     _manage("compile_translations", verbosity=0)
     _manage("collectstatic", "--no-input", verbosity=0)
     if args.no_serve:
@@ -276,6 +278,10 @@ def main(argv: list[str] | None = None) -> int:
         "--interval", type=float, default=1.0, help="seconds between polls when the queue is empty (default 1)"
     )
     worker.set_defaults(func=cmd_worker)
+
+    from pacte.billing.cli import register as billing_register
+
+    billing_register(sub, _setup_django)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

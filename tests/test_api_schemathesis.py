@@ -212,6 +212,45 @@ def _sheet_ids(tenant: Tenant) -> dict[str, int]:
     return {"sheet_id": sheet.pk}
 
 
+def _invoice_ids(tenant: Tenant) -> dict[str, int]:
+    """An issued invoice of the tenant (created once, without its PDF), for the billing operations."""
+    import datetime
+    from decimal import Decimal
+
+    from pacte.billing.models import Invoice, InvoiceLine
+    from pacte.billing.services import invoices_issue
+
+    invoice = Invoice.objects.filter(provider=tenant.provider, note="Fuzzing").first()
+    if invoice is None:
+        invoice = Invoice.objects.create(
+            provider=tenant.provider,
+            client=tenant.client,
+            note="Fuzzing",
+            total_net=Decimal("100.00"),
+            total_vat=Decimal("20.00"),
+            total_gross=Decimal("120.00"),
+        )
+        InvoiceLine.objects.create(
+            invoice=invoice,
+            position=1,
+            kind="adjustment",
+            description="Prestation",
+            quantity=Decimal(1),
+            unit_price=Decimal("100.00"),
+            amount=Decimal("100.00"),
+            vat_rate=Decimal("20.00"),
+        )
+        invoices_issue(
+            actor=None,
+            provider=tenant.provider,
+            invoice_ids=[invoice.pk],
+            issue_date=datetime.date.today(),  # noqa: DTZ011
+            validate=False,
+            render=False,
+        )
+    return {"invoice_id": invoice.pk}
+
+
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
     """Random ids almost never exist, so the services behind them would never run.
 
@@ -325,6 +364,9 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/api/v1/preventive/plans"): {"contract_id": "{contract_id}", "name": "New plan"},
     ("POST", "/api/v1/contracts/{contract_id}/ledger/adjustments"): {"unit": "euros", "quantity": "10", "reason": "Ok"},
+    ("POST", "/api/v1/billing-runs"): {"month": "2026-10"},
+    ("POST", "/api/v1/invoices/{invoice_id}/credit-notes"): {"reason": "Ok"},
+    ("POST", "/api/v1/invoices/{invoice_id}/payments"): {"received_on": "2026-11-30", "amount": "0.01"},
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",
@@ -347,6 +389,7 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         **_exit_ids(tenant),
         **_ticket_ids(tenant),
         **_sheet_ids(tenant),
+        **_invoice_ids(tenant),
     }
 
 

@@ -34,6 +34,8 @@ MY_COMPANY = ("Mon entreprise", "/portal/company/")
 PORTAL_USERS = ("Utilisateurs", "/portal/users/")
 PORTAL_ASSETS = ("Équipements", "/portal/assets/")
 PORTAL_CONTRACTS = ("Contrats", "/portal/contracts/")
+BILLING = ("Facturation", "/billing/")
+PORTAL_INVOICES = ("Factures", "/portal/invoices/")
 
 # email → (start page, navigation, role label · scope, "New client" button, pages the role may not open)
 EXPECTED = {
@@ -46,6 +48,7 @@ EXPECTED = {
             CLIENTS,
             CONTRACTS,
             ASSETS,
+            BILLING,
             SERVICE_LEVELS,
             USERS_AND_ROLES,
             VERIFY_DOCUMENT,
@@ -57,7 +60,7 @@ EXPECTED = {
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, BILLING, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
         ["/users/", "/mail/", "/portal/"],
@@ -67,7 +70,16 @@ EXPECTED = {
         [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, SERVICE_LEVELS, VERIFY_DOCUMENT],
         f"Technicien · {PROVIDER_NAME}",
         False,
-        ["/users/", "/clients/new/", "/sla/calendars/new/", "/assets/new/", "/assets/import/", "/mail/", "/portal/"],
+        [
+            "/users/",
+            "/clients/new/",
+            "/sla/calendars/new/",
+            "/assets/new/",
+            "/assets/import/",
+            "/mail/",
+            "/portal/",
+            "/billing/",
+        ],
     ),
     "manager@lyon.demo.pacte.test": (
         "/portal/",
@@ -78,6 +90,7 @@ EXPECTED = {
             PORTAL_PREVENTIVE,
             MY_COMPANY,
             PORTAL_CONTRACTS,
+            PORTAL_INVOICES,
             PORTAL_ASSETS,
             PORTAL_USERS,
         ],
@@ -90,7 +103,7 @@ EXPECTED = {
         [PORTAL_HOME, PORTAL_TICKETS, PORTAL_INTERVENTIONS, PORTAL_PREVENTIVE, MY_COMPANY, PORTAL_ASSETS],
         "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
         None,
-        ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/"],
+        ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/", "/portal/invoices/"],
     ),
     "manager@metz.demo.pacte.test": (
         "/portal/",
@@ -101,6 +114,7 @@ EXPECTED = {
             PORTAL_PREVENTIVE,
             MY_COMPANY,
             PORTAL_CONTRACTS,
+            PORTAL_INVOICES,
             PORTAL_ASSETS,
             PORTAL_USERS,
         ],

@@ -50,6 +50,7 @@ from pacte.accounts.services import api_token_create
 from pacte.assets import services as asset_services
 from pacte.assets.models import Asset
 from pacte.audit.models import AuditEvent
+from pacte.billing.models import BillingRun, Invoice, InvoiceLine, Payment, Reminder, Series
 from pacte.config.api import api
 from pacte.contracts import catalogue as contract_catalogue
 from pacte.contracts import dates as contract_dates
@@ -2091,6 +2092,23 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
         ThresholdAlert,
         "(SELECT a.provider_id FROM ledger_account a WHERE a.id = t.account_id), "
         "(SELECT a.client_id FROM ledger_account a WHERE a.id = t.account_id)",
+        set(),
+    ),
+    (Series, "t.provider_id, NULL", set()),
+    (BillingRun, "t.provider_id, t.client_id", set()),
+    # Downloading an issued invoice's PDF renders it the first time (its document is then stored).
+    (Invoice, "t.provider_id, t.client_id", {"document", "xml_sha256"}),
+    (
+        InvoiceLine,
+        "(SELECT i.provider_id FROM billing_invoice i WHERE i.id = t.invoice_id), "
+        "(SELECT i.client_id FROM billing_invoice i WHERE i.id = t.invoice_id)",
+        set(),
+    ),
+    (Payment, "t.provider_id, (SELECT i.client_id FROM billing_invoice i WHERE i.id = t.invoice_id)", set()),
+    (
+        Reminder,
+        "(SELECT i.provider_id FROM billing_invoice i WHERE i.id = t.invoice_id), "
+        "(SELECT i.client_id FROM billing_invoice i WHERE i.id = t.invoice_id)",
         set(),
     ),
 ]

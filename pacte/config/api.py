@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from pacte.billing.domain import BillingError
 from pacte.core.api import TokenAuth, error_body
 from pacte.core.errors import ConflictError
 
@@ -78,6 +79,12 @@ def on_conflict(request: HttpRequest, exc: ConflictError) -> HttpResponse:
     return api.create_response(request, error_body(exc.message), status=409)
 
 
+@api.exception_handler(BillingError)
+def on_billing_error(request: HttpRequest, exc: BillingError) -> HttpResponse:
+    """Bad billing input (a month, an amount, a back-dated issue): 422 with what to fix."""
+    return api.create_response(request, error_body(str(exc)), status=422)
+
+
 @api.exception_handler(AuthenticationError)
 def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     response = api.create_response(request, error_body("Authentication required."), status=401)
@@ -106,6 +113,8 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers(target: Any) -> None:
     from pacte.assets.api import router as assets_router
+    from pacte.billing.api import router as billing_router
+    from pacte.billing.api_payments import router as payments_router
     from pacte.contracts.api import router as contracts_router
     from pacte.contracts.api_revision import router as contracts_revision_router
     from pacte.documents.api import router as documents_router
@@ -130,6 +139,8 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", planning_router)
     target.add_router("/", preventive_router)
     target.add_router("/", ledger_router)
+    target.add_router("/", billing_router)
+    target.add_router("/", payments_router)
 
 
 _register_routers(api)

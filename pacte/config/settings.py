@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "pacte.servicedesk",
     "pacte.interventions",
     "pacte.ledger",
+    "pacte.billing",
     "pacte.documents",
     "django_tasks",
     "django_tasks_db",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/", include("pacte.servicedesk.urls")),
     path("interventions/", include("pacte.interventions.urls")),
     path("ledger/", include("pacte.ledger.urls")),
+    path("billing/", include("pacte.billing.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("", include("pacte.tenancy.urls")),

@@ -101,11 +101,18 @@ def _url_fetcher() -> Any:
 
 
 def pdf_from_html(
-    html: str, *, identifier: bytes, attachments: Sequence[PdfAttachment] = (), pdf_a: bool = True
+    html: str,
+    *,
+    identifier: bytes,
+    attachments: Sequence[PdfAttachment] = (),
+    pdf_a: bool = True,
+    xmp: bytes | None = None,
 ) -> bytes:
     """Lay out ``html`` as a PDF (PDF/A-3b unless ``pdf_a`` is false), embedding ``attachments``.
 
     ``identifier`` becomes the PDF's file identifier (``/ID``): give each document a fresh random one.
+    ``xmp`` is an ``<rdf:RDF>`` element whose descriptions join the PDF/A's XMP metadata (e.g. Factur-X's
+    ``fx:`` properties and their PDF/A extension schema: ``billing.facturx.facturx_xmp``).
     """
     from weasyprint import HTML, Attachment
 
@@ -123,9 +130,42 @@ def pdf_from_html(
     options: dict[str, Any] = {"pdf_identifier": identifier, "attachments": embedded}
     if pdf_a:
         options["pdf_variant"] = PDF_A_VARIANT
+    if xmp:
+        options["finisher"] = _xmp_merger(xmp)
     content = document.write_pdf(**options)
     assert isinstance(content, bytes)
     return content
+
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def _xmp_merger(xmp: bytes) -> Any:
+    """A WeasyPrint finisher that moves the descriptions of ``xmp`` (an ``<rdf:RDF>``) into the PDF's XMP.
+
+    They join WeasyPrint's own ``rdf:RDF`` (its ``xmp_metadata`` option would add a second one, which
+    readers such as pikepdf or PDFBox ignore or reject: ``x:xmpmeta`` holds a single ``rdf:RDF``).
+    """
+    from lxml import etree
+
+    extra = etree.fromstring(xmp, etree.XMLParser(resolve_entities=False, no_network=True))
+
+    def finish(document: Any, pdf: Any) -> None:
+        reference = pdf.catalog["Metadata"] if "Metadata" in pdf.catalog else None
+        stream = next(
+            (item for item in pdf.objects if reference and getattr(item, "reference", None) == reference), None
+        )
+        if stream is None:
+            raise DocumentRenderError("XMP metadata can only be added to a PDF/A document.")
+        packet = b"".join(part if isinstance(part, bytes) else str(part).encode() for part in stream.stream)
+        start, end = packet.index(b"<x:xmpmeta"), packet.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
+        meta = etree.fromstring(packet[start:end])
+        target = meta.find(f"{{{_RDF}}}RDF")
+        for description in list(extra):
+            target.append(description)
+        stream.stream = [packet[:start] + etree.tostring(meta, encoding="utf-8", xml_declaration=False) + packet[end:]]
+
+    return finish
 
 
 # Word ---------------------------------------------------------------------------------------------

@@ -195,8 +195,11 @@ def document_create_pdf(
     pdf_a: bool = True,
     seal: bool = False,
     language: str = "fr",
+    xmp: bytes | None = None,
 ) -> Document:
     """Render ``template_name`` with ``context`` to a PDF (PDF/A-3b by default), seal it if asked, store it.
+
+    ``xmp``: an ``<rdf:RDF>`` element added to the PDF's XMP metadata (Factur-X names its profile there).
 
     Raises ``DocumentRenderError`` (template missing or a variable the context lacks) or
     ``SealCertificateError`` (no usable certificate) before anything is written.
@@ -205,7 +208,9 @@ def document_create_pdf(
     _check_client(actor, provider, client)
     material = _seal_material(provider) if seal else None
     html = rendering.html_render(template_name=template_name, context=context, language=language)
-    content = rendering.pdf_from_html(html, identifier=secrets.token_bytes(16), attachments=attachments, pdf_a=pdf_a)
+    content = rendering.pdf_from_html(
+        html, identifier=secrets.token_bytes(16), attachments=attachments, pdf_a=pdf_a, xmp=xmp
+    )
     certificate = None
     if material is not None:
         content = _sealed(provider, content, material)
@@ -374,3 +379,8 @@ def signature_record(
         },
     )
     return evidence
+
+
+def document_content(document: Document) -> bytes:
+    """A stored document's bytes, checked against its SHA-256 (``StoredFileError`` when missing or altered)."""
+    return _stored_content(document)

@@ -356,17 +356,18 @@ def _sources_gone(actor: Membership, since: datetime.datetime | None, report: Le
 
 
 def _not_invoiced(actor: Membership, since: datetime.datetime | None, report: LeakReport) -> None:
-    """Billable movements whose period has ended — listed as "not invoiced yet".
+    """Billable movements of an ended period that no issued invoice bills yet — "not invoiced yet".
 
-    Invoices do not exist yet: every billable movement of an ended period is listed. The billing
-    slice will link a movement to its invoice line and list here only those without one. A
-    movement's period is its own (``period_end``) or, without one, the calendar month of its
-    service date (billing runs are monthly).
+    A billing run links each billable movement to one invoice line (``InvoiceLine.movement``,
+    unique); a movement with no line, or only a line of a draft, is listed. A movement's period is
+    its own (``period_end``) or, without one, the calendar month of its service date (billing runs
+    are monthly).
     """
     today = timezone.localdate()
     first_of_month = today.replace(day=1)
     movements = (
         Movement.objects.filter(provider_id=actor.provider_id, billable=True)
+        .exclude(invoice_line__invoice__status="issued")
         .filter(
             Q(period_end__isnull=False, period_end__lt=today)
             | Q(period_end__isnull=True, service_date__lt=first_of_month)

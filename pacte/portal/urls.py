@@ -1,6 +1,7 @@
 from django.urls import path
 
 from pacte.assets import views as asset_views
+from pacte.billing import portal_urls as billing_portal_urls
 from pacte.contracts import portal_views as contract_views
 from pacte.interventions import portal_urls_feeds, portal_urls_preventive, portal_urls_sheets, portal_urls_sign
 from pacte.portal import views
@@ -31,6 +32,7 @@ urlpatterns = [
     *portal_urls_sign.urlpatterns,
     *portal_urls_preventive.urlpatterns,
     *portal_urls_feeds.urlpatterns,
+    *billing_portal_urls.urlpatterns,
     path("sites/new/", tenancy_views.SiteCreateView.as_view(side="client"), name="site_create"),
     path("sites/<int:pk>/edit/", tenancy_views.SiteUpdateView.as_view(side="client"), name="site_update"),
     path("sites/<int:pk>/archive/", tenancy_views.SiteArchiveView.as_view(side="client"), name="site_archive"),

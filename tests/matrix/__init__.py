@@ -14,6 +14,7 @@ from types import ModuleType
 
 def _registries() -> list[ModuleType]:
     from tests.matrix import (
+        billing,
         interventions_api,
         interventions_planning,
         interventions_preventive,
@@ -35,6 +36,7 @@ def _registries() -> list[ModuleType]:
         interventions_planning,
         interventions_preventive,
         ledger,
+        billing,
     ]
 
 

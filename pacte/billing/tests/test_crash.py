@@ -1,0 +1,101 @@
+"""Done-when #3: a billing run killed (SIGKILL) at random points 20 times, then run again, gives no
+duplicate, no gap, and the totals of a clean run.
+
+Two providers get the same clients, contracts and work (``crash_data``, in the committed "live"
+database). Provider B is billed once, cleanly, by ``pacte billing run --issue``. Provider A is billed
+by the same command killed at a random moment, 20 times over, then once more to the end. Both must
+end with the same invoices: same numbers 1..N, same totals per number, every movement on one line.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+from pacte.billing.models import Invoice, InvoiceLine
+from pacte.jobs.tests.test_workers import LIVE, live_db, worker_env
+from pacte.ledger.models import Movement
+
+CONTRACTS = 36
+KILLS = 20
+MONTH = "2026-10"
+
+
+def _billing(provider: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pacte.cli",
+            "billing",
+            "run",
+            "--period",
+            MONTH,
+            "--provider",
+            str(provider),
+            "--issue",
+            "--no-render",
+        ],
+        env=worker_env(PACTE_BILLING_CHUNK="4"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _invoices(provider: int) -> list[tuple[int, str, Decimal, Decimal, int]]:
+    return [
+        (invoice.sequence, invoice.client.name, invoice.total_net, invoice.total_gross, invoice.lines.count())
+        for invoice in Invoice.objects.using(LIVE)
+        .filter(provider_id=provider)
+        .select_related("client")
+        .order_by("sequence")
+    ]
+
+
+@live_db
+def test_a_run_killed_twenty_times_ends_like_a_clean_run():
+    built = subprocess.run(
+        [sys.executable, "-m", "pacte.billing.tests.crash_data", str(CONTRACTS)],
+        env=worker_env(),
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    killed, clean = json.loads(built.stdout.decode().strip().splitlines()[-1])
+
+    started = time.monotonic()
+    reference = _billing(clean)
+    out, err = reference.communicate(timeout=300)
+    assert reference.returncode == 0, err.decode()
+    duration = time.monotonic() - started
+    assert "Issue " in err.decode() and "100%" in err.decode()  # the progress bar reached the end
+
+    seed = random.randrange(1_000_000)
+    chance = random.Random(seed)
+    kills = 0
+    for _ in range(KILLS):
+        process = _billing(killed)
+        time.sleep(chance.uniform(0.3, duration))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.wait(timeout=60)
+    final = _billing(killed)
+    out, err = final.communicate(timeout=300)
+    assert final.returncode == 0, err.decode()
+    assert kills >= KILLS // 2, f"only {kills} runs were killed before they finished (seed {seed})"
+
+    expected = _invoices(clean)
+    got = _invoices(killed)
+    assert len(expected) == CONTRACTS
+    assert got == expected, f"seed {seed}"
+    assert [row[0] for row in got] == list(range(1, CONTRACTS + 1))  # 0 gaps, 0 duplicates
+    assert not Invoice.objects.using(LIVE).filter(provider_id=killed, status="draft").exists()
+    billable = Movement.objects.using(LIVE).filter(provider_id=killed, billable=True, amount__isnull=False)
+    lines = InvoiceLine.objects.using(LIVE).filter(invoice__provider_id=killed, movement__isnull=False)
+    assert lines.count() == billable.count() == len(set(lines.values_list("movement_id", flat=True)))

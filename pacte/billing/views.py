@@ -1,0 +1,271 @@
+"""Billing's back-office pages: runs (start, progress, preview, issue), invoices, credit notes, downloads.
+
+Thin: one selector or one service per request. Admins and managers only (a technician gets 403,
+client roles 404); clients read their issued invoices in the portal (``portal_views``).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+
+from pacte.billing import domain, payments, runs, selectors, services
+from pacte.billing.forms import CreditNoteForm, RunForm
+from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
+from pacte.billing.permissions import can_bill
+from pacte.core.views import ActorRequiredMixin
+from pacte.documents.models import Document
+from pacte.interventions.views_sign import stored_pdf_response
+from pacte.tenancy.permissions import require
+
+RUNNING = (RunStatus.PENDING, RunStatus.DRAFTING, RunStatus.ISSUING)
+
+
+class BillingPage(ActorRequiredMixin, View):
+    side = "provider"
+
+    def check(self) -> None:
+        require(can_bill(self.actor))
+
+
+def _page(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+class RunListView(BillingPage):
+    """The runs, newest first, and the form that starts one (drafts, or drafts then issue)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        return self._render(request, RunForm(actor=self.actor))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        form = RunForm(request.POST, actor=self.actor)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        try:
+            run = runs.run_create(
+                actor=self.actor,
+                provider=self.actor.provider,
+                month=form.cleaned_data["month"],
+                client=form.cleaned_data["client"],
+            )
+        except domain.BillingError as error:
+            form.add_error("month", str(error))
+            return self._render(request, form, status=400)
+        runs.run_start_async(run, actor=self.actor, issue=form.cleaned_data["issue"])
+        messages.success(request, _("Billing run started: its progress shows below."))
+        return redirect("billing:run_detail", pk=run.pk)
+
+    def _render(self, request: HttpRequest, form: RunForm, status: int = 200) -> HttpResponse:
+        rows = list(selectors.run_scope(self.actor)[:30])
+        return render(request, "billing/run_list.html", {"form": form, "runs": rows}, status=status)
+
+
+class RunDetailView(BillingPage):
+    """Progress while it runs (polled), then the preview: each contract's invoice and its change."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        run = selectors.run_get(actor=self.actor, pk=pk)
+        context = {"run": run, "running": run.status in RUNNING}
+        if request.headers.get("HX-Request") and request.GET.get("progress"):
+            response = render(request, "billing/partials/run_progress.html", context)
+            if not context["running"]:
+                response["HX-Refresh"] = "true"  # done: reload the whole page with the preview
+            return response
+        preview = runs.run_preview(run)
+        drafts = sum(1 for row in preview.rows if row.invoice.status == InvoiceStatus.DRAFT)
+        context.update({"preview": preview, "drafts": drafts, "errors": run.error.splitlines() if run.error else []})
+        return render(request, "billing/run_detail.html", context)
+
+
+class RunIssueView(BillingPage):
+    """Issue every draft of the run (in the background: numbers, then PDFs)."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        run = selectors.run_get(actor=self.actor, pk=pk)
+        if run.status in RUNNING:
+            messages.warning(request, _("This run is still working: wait for it to finish."))
+            return redirect("billing:run_detail", pk=run.pk)
+        if not runs.run_drafts(run).exists():
+            messages.info(request, _("Nothing left to issue in this run."))
+            return redirect("billing:run_detail", pk=run.pk)
+        BillingRun.objects.filter(pk=run.pk).update(status=RunStatus.ISSUING, done=0)
+        from pacte.billing.tasks import billing_issue
+
+        billing_issue.enqueue(run.pk, self.actor.pk)
+        messages.success(request, _("Issuing the drafts: numbers are given in order, then the PDFs are made."))
+        return redirect("billing:run_detail", pk=run.pk)
+
+
+def _month(request: HttpRequest) -> datetime.date | None:
+    try:
+        return domain.month_bounds(request.GET.get("month", ""))[0]
+    except domain.BillingError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+class InvoiceListView(BillingPage):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        self.check()
+        invoices = selectors.invoice_list(
+            actor=self.actor,
+            status=request.GET.get("status", ""),
+            kind=request.GET.get("kind", ""),
+            client_id=_int(request.GET.get("client")),
+            month=_month(request),
+            search=request.GET.get("q", ""),
+        )
+        page = _page(request)
+        size = selectors.PAGE_SIZE
+        rows = list(invoices[(page - 1) * size : page * size + 1])
+        from pacte.tenancy.models import Client
+
+        context = {
+            "invoices": rows[:size],
+            "page": page,
+            "has_next": len(rows) > size,
+            "filters": request.GET,
+            "statuses": InvoiceStatus.choices,
+            "kinds": InvoiceKind.choices,
+            "clients": Client.objects.filter(provider_id=self.actor.provider_id).order_by("name"),
+        }
+        return render(request, "billing/invoice_list.html", context)
+
+
+class InvoiceDetailView(BillingPage):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = selectors.invoice_get(actor=self.actor, pk=pk)
+        lines = list(invoice.lines.select_related("movement").order_by("position"))
+        from pacte.billing.domain import totals
+        from pacte.ledger.selectors import source_url
+
+        today = timezone.localdate()
+        balance = selectors.invoice_balance(invoice) if invoice.is_issued else None
+        state = payments.payment_state(invoice, today, balance=balance)
+        context = {
+            "invoice": invoice,
+            "lines": [
+                {"line": line, "source_url": source_url(line.movement) if line.movement else ""} for line in lines
+            ],
+            "vat": totals((line.amount, line.vat_rate) for line in lines).breakdown,
+            "balance": balance,
+            "state": state,
+            "state_label": payments.STATE_LABELS.get(state, state),
+            "penalty": payments.invoice_penalty(invoice, today) if state == payments.PaymentState.OVERDUE else None,
+            "payments": list(invoice.payments.all()) if invoice.is_issued else [],
+            "credit_notes": list(invoice.credit_notes.order_by("pk")),
+            "mentions": invoice.data.get("mentions", []) if invoice.is_issued else [],
+        }
+        return render(request, "billing/invoice_detail.html", context)
+
+
+class InvoiceIssueView(BillingPage):
+    """Issue one draft now (validated, numbered); its PDF follows from the worker."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = selectors.invoice_get(actor=self.actor, pk=pk)
+        if invoice.is_issued:
+            return redirect("billing:invoice_detail", pk=invoice.pk)
+        try:
+            issued = services.invoices_issue(actor=self.actor, provider=self.actor.provider, invoice_ids=[invoice.pk])
+        except (services.InvoiceInvalid, domain.BillingError) as error:
+            messages.error(request, str(error))
+            return redirect("billing:invoice_detail", pk=invoice.pk)
+        if issued:
+            messages.success(request, _("Issued as %(number)s.") % {"number": issued[0].number})
+        return redirect("billing:invoice_detail", pk=invoice.pk)
+
+
+class InvoiceDeleteView(BillingPage):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = selectors.invoice_get(actor=self.actor, pk=pk)
+        services.draft_delete(actor=self.actor, invoice=invoice)
+        messages.success(request, _("Draft deleted: its work is back in the next run."))
+        return redirect("billing:invoice_list")
+
+
+class InvoicePdfView(BillingPage):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        return invoice_pdf_response(selectors.invoice_get(actor=self.actor, pk=pk))
+
+
+class InvoiceXmlView(BillingPage):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        return invoice_xml_response(selectors.invoice_get(actor=self.actor, pk=pk))
+
+
+def invoice_pdf_response(invoice: Invoice) -> HttpResponse:
+    """The stored PDF of an issued invoice (rendered now if the worker has not done it yet)."""
+    if not invoice.is_issued:
+        raise Http404
+    if invoice.document_id is None:
+        from pacte.billing.rendering import invoice_render_once
+
+        invoice_render_once(invoice.pk)
+        invoice.refresh_from_db()
+    document: Document | None = invoice.document
+    return stored_pdf_response(document)
+
+
+def invoice_xml_response(invoice: Invoice) -> HttpResponse:
+    if not invoice.is_issued:
+        raise Http404
+    from pacte.billing.rendering import invoice_xml
+
+    response = HttpResponse(invoice_xml(invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class CreditNoteCreateView(BillingPage):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = self._invoice(pk)
+        return render(
+            request, "billing/credit_note_form.html", {"invoice": invoice, "form": CreditNoteForm(invoice=invoice)}
+        )
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = self._invoice(pk)
+        form = CreditNoteForm(request.POST, invoice=invoice)
+        if form.is_valid():
+            try:
+                note = services.credit_note_create(
+                    actor=self.actor, invoice=invoice, lines=form.amounts(), reason=form.cleaned_data["reason"]
+                )
+            except domain.BillingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Credit note drafted: check it, then issue it."))
+                return redirect("billing:invoice_detail", pk=note.pk)
+        return render(request, "billing/credit_note_form.html", {"invoice": invoice, "form": form}, status=400)
+
+    def _invoice(self, pk: int) -> Invoice:
+        invoice = selectors.invoice_get(actor=self.actor, pk=pk)
+        if not invoice.is_issued or invoice.kind != InvoiceKind.INVOICE:
+            raise Http404
+        return invoice
