@@ -248,7 +248,25 @@ def _invoice_ids(tenant: Tenant) -> dict[str, int]:
             validate=False,
             render=False,
         )
-    return {"invoice_id": invoice.pk}
+    from django.utils import timezone
+
+    from pacte.billing.models_credits import ServiceCredit
+
+    credit = ServiceCredit.objects.filter(provider=tenant.provider).first()
+    if credit is None and invoice.contract is None:
+        from pacte.servicedesk.tests.helpers import contract_in_force
+
+        contract = contract_in_force(tenant, title="Fuzzing credits")
+        credit = ServiceCredit.objects.create(
+            provider=tenant.provider,
+            client=contract.client,
+            contract=contract,
+            month=timezone.localdate().replace(day=1),
+            amount=Decimal("45.00"),
+            percent=Decimal("5.00"),
+            computed_at=timezone.now(),
+        )
+    return {"invoice_id": invoice.pk, "credit_id": credit.pk if credit is not None else 0}
 
 
 def aim_at_real_rows(case: schemathesis.Case, target: Target) -> None:
@@ -367,6 +385,8 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/billing-runs"): {"month": "2026-10"},
     ("POST", "/api/v1/invoices/{invoice_id}/credit-notes"): {"reason": "Ok"},
     ("POST", "/api/v1/invoices/{invoice_id}/payments"): {"received_on": "2026-11-30", "amount": "0.01"},
+    ("POST", "/api/v1/service-credits/propose"): {"month": "2026-10"},
+    ("POST", "/api/v1/service-credits/{credit_id}/reject"): {"reason": "Ok"},
     ("POST", "/api/v1/sla/simulate"): {
         "calendar_id": "{calendar_id}",
         "start": "2026-05-13T15:00:00Z",

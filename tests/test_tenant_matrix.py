@@ -51,6 +51,7 @@ from pacte.assets import services as asset_services
 from pacte.assets.models import Asset
 from pacte.audit.models import AuditEvent
 from pacte.billing.models import BillingRun, Invoice, InvoiceLine, Payment, Reminder, Series
+from pacte.billing.models_credits import ServiceCredit
 from pacte.config.api import api
 from pacte.contracts import catalogue as contract_catalogue
 from pacte.contracts import dates as contract_dates
@@ -2105,6 +2106,7 @@ SNAPSHOT_TABLES: list[tuple[type[Model], str, set[str]]] = [
         set(),
     ),
     (Payment, "t.provider_id, (SELECT i.client_id FROM billing_invoice i WHERE i.id = t.invoice_id)", set()),
+    (ServiceCredit, "t.provider_id, t.client_id", set()),
     (
         Reminder,
         "(SELECT i.provider_id FROM billing_invoice i WHERE i.id = t.invoice_id), "

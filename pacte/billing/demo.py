@@ -28,6 +28,19 @@ def _months_before(today: datetime.date, count: int) -> list[str]:
     return list(reversed(months))
 
 
+def _post_pending_work(provider: Provider) -> None:
+    """Post the signed sheets and ticket time to the ledger now (the worker would, a moment later; its
+    deliveries then find the keys posted), so the months bill all their work."""
+    import datetime as dt
+
+    from pacte.events.models import Event
+    from pacte.ledger import posting
+
+    for event in Event.objects.filter(provider=provider, kind="intervention.sheet_signed").order_by("pk"):
+        posting.sheet_signed(event)
+    posting.ticket_time_post_due(now=timezone.now() + dt.timedelta(hours=1))
+
+
 def demo_billing(provider: Provider, *, today: datetime.date | None = None) -> list[Invoice]:
     """Bill and issue the two months before ``today``; record a payment and a credit note. Once."""
     if Invoice.objects.filter(provider=provider).exists():
@@ -36,6 +49,7 @@ def demo_billing(provider: Provider, *, today: datetime.date | None = None) -> l
     from pacte.billing.services import credit_note_create, invoices_issue
 
     today = today or timezone.localdate()
+    _post_pending_work(provider)
     manager = Membership.objects.filter(provider=provider, role=Role.PROVIDER_MANAGER, client=None).first()
     if manager is None:
         return []

@@ -20,6 +20,7 @@ next month). A draft with no line is deleted. Everything for one chunk is one tr
 from __future__ import annotations
 
 import datetime
+import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,7 @@ from pacte.billing.invoice_data import UNIT_HOUR, UNIT_ONE
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from pacte.contracts.models import Contract, ContractStatus, ContractVersion, VersionStatus
 from pacte.contracts.terms import ContractTerms
+from pacte.core.bulk import rows_update
 from pacte.ledger.models import Movement, MovementKind
 from pacte.ledger.periods import Period, period_of, prorate
 
@@ -94,6 +96,7 @@ class Versions:
         for version in rows:
             self.by_contract[version.contract_id].append(version)
         self._terms: dict[int, ContractTerms] = {}
+        self._parsed: dict[str, ContractTerms] = {}
 
     def at(self, contract: Contract, day: datetime.date) -> ContractTerms | None:
         """As ``contract_terms_at``: the latest signed version effective on or before ``day``."""
@@ -106,7 +109,11 @@ class Versions:
         if found is None:
             return None
         if found.pk not in self._terms:
-            self._terms[found.pk] = found.terms
+            # Contracts made from one template share their terms: parse each distinct text once.
+            text = json.dumps(found.terms_data, sort_keys=True)
+            if text not in self._parsed:
+                self._parsed[text] = found.terms
+            self._terms[found.pk] = self._parsed[text]
         return self._terms[found.pk]
 
 
@@ -192,13 +199,39 @@ def _movement_kind(movement: Movement) -> str:
     return LineKind.WORK
 
 
-def movement_line(movement: Movement, vat: Decimal) -> LineSpec:
+#: What a line needs of a movement (its rule snapshot, large, is read only for overage: ``_overage_rates``).
+LINE_FIELDS = (
+    "pk",
+    "contract_id",
+    "kind",
+    "key",
+    "source_kind",
+    "quantity",
+    "amount",
+    "service_date",
+    "period_start",
+    "period_end",
+    "description",
+)
+
+
+def _overage_rates(ids: list[int]) -> dict[int, Any]:
+    return (
+        {
+            pk: (rule or {}).get("billing", {}).get("overage_rate")
+            for pk, rule in Movement.objects.filter(pk__in=ids).values_list("pk", "rule")
+        }
+        if ids
+        else {}
+    )
+
+
+def movement_line(movement: Movement, vat: Decimal, rate: Any = None) -> LineSpec:
     """One billable movement as a line: hours × the overage rate when that is exact, else 1 × its amount."""
     assert movement.amount is not None
     kind = _movement_kind(movement)
     description = f"{movement.description or movement.get_kind_display()} ({_d(movement.service_date)})"
     quantity, unit_code, unit_price = Decimal(1), UNIT_ONE, Decimal(movement.amount)
-    rate = (movement.rule.get("billing") or {}).get("overage_rate") if movement.rule else None
     if kind == LineKind.OVERAGE and rate is not None:
         hours = abs(Decimal(movement.quantity)).normalize()
         if domain.line_amount(hours, Decimal(rate)) == movement.amount:
@@ -228,8 +261,12 @@ def candidate_contracts(
         invoice_line__isnull=True,
         service_date__lte=last,
     ).values("contract_id")
+    from pacte.billing import service_credits  # noqa: PLC0415  (it imports this module)
+
     contracts = Contract.objects.filter(provider_id=provider_id, status__in=BILLED_STATUSES).filter(
-        (Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first))) | Q(pk__in=unbilled)
+        (Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first)))
+        | Q(pk__in=unbilled)
+        | Q(pk__in=service_credits.credit_contracts_pending(provider_id, first))
     )
     if client_id is not None:
         contracts = contracts.filter(client_id=client_id)
@@ -244,13 +281,18 @@ class ChunkResult:
 
 
 def draft_chunk(
-    contracts: Sequence[Contract], *, first: datetime.date, last: datetime.date, run_id: int | None = None
+    contracts: Sequence[Contract],
+    *,
+    first: datetime.date,
+    last: datetime.date,
+    run_id: int | None = None,
+    versions: Versions | None = None,
 ) -> ChunkResult:
     """(Re)compute the month's draft of each contract in one transaction. Safe to repeat, or to kill."""
     result = ChunkResult()
     ids = [contract.pk for contract in contracts]
     with transaction.atomic(), translation.override("fr"):
-        versions = Versions(ids)
+        versions = versions or Versions(ids)
         existing = {
             invoice.contract_id: invoice
             for invoice in Invoice.objects.select_for_update().filter(
@@ -260,15 +302,23 @@ def draft_chunk(
         drafts = [invoice.pk for invoice in existing.values() if invoice.status == InvoiceStatus.DRAFT]
         InvoiceLine.objects.filter(invoice_id__in=drafts).delete()  # releases their movements and fees
         movements: dict[int, list[Movement]] = defaultdict(list)
-        for movement in Movement.objects.filter(
-            contract_id__in=ids,
-            billable=True,
-            amount__isnull=False,
-            invoice_line__isnull=True,
-            service_date__lte=last,
-        ).order_by("service_date", "pk"):
+        for movement in (
+            Movement.objects.filter(
+                contract_id__in=ids,
+                billable=True,
+                amount__isnull=False,
+                invoice_line__isnull=True,
+                service_date__lte=last,
+            )
+            .only(*LINE_FIELDS)
+            .order_by("service_date", "pk")
+        ):
             movements[movement.contract_id].append(movement)
+        rates = _overage_rates([m.pk for found in movements.values() for m in found if m.kind == MovementKind.OVERAGE])
         taken_fees = _fees_taken(ids)
+        from pacte.billing import service_credits  # noqa: PLC0415  (it imports this module)
+
+        credits = service_credits.credit_line_specs(ids, first, last)
         new_invoices: list[Invoice] = []
         pending_lines: list[tuple[Contract, list[LineSpec]]] = []
         to_update: list[Invoice] = []
@@ -280,7 +330,10 @@ def draft_chunk(
                 continue
             vat = domain.vat_rate_for(contract.client.postal_code, contract.client.country)
             specs = [line for line in fee_lines(contract, versions, first, last, vat) if line.source not in taken_fees]
-            specs += [movement_line(movement, vat) for movement in movements.get(contract.pk, ())]
+            specs += [
+                movement_line(movement, vat, rates.get(movement.pk)) for movement in movements.get(contract.pk, ())
+            ]
+            specs += credits.get(contract.pk, [])
             if not specs:
                 if invoice is not None:
                     to_delete.append(invoice.pk)
@@ -318,13 +371,15 @@ def draft_chunk(
             Invoice.objects.filter(pk__in=to_delete, status=InvoiceStatus.DRAFT).delete()
         Invoice.objects.bulk_create(new_invoices)
         if to_update:
-            Invoice.objects.bulk_update(
-                to_update, ["service_start", "service_end", "total_net", "total_vat", "total_gross", "run_id"]
+            rows_update(
+                Invoice, to_update, ["service_start", "service_end", "total_net", "total_vat", "total_gross", "run"]
             )
         by_contract = {invoice.contract_id: invoice for invoice in [*new_invoices, *to_update]}
         InvoiceLine.objects.bulk_create(
             _line_rows((by_contract[contract.pk], specs) for contract, specs in pending_lines)
         )
+        if credits:
+            service_credits.credit_lines_link(ids)
     return result
 
 

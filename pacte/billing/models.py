@@ -281,3 +281,6 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice_id} step {self.step}"
+
+
+from pacte.billing.models_credits import ServiceCredit  # noqa: E402,F401

@@ -31,6 +31,7 @@ from pacte.billing import domain, drafting
 from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
 from pacte.billing.permissions import can_bill
 from pacte.billing.services import invoices_issue
+from pacte.ledger import closing
 from pacte.ledger import periods as ledger_periods
 from pacte.tenancy.models import Client, Membership, Provider
 from pacte.tenancy.permissions import require
@@ -56,6 +57,18 @@ def run_create(*, actor: Membership | None, provider: Provider, month: str, clie
     return BillingRun.objects.create(
         provider=provider, client=client, period_start=first, period_end=last, created_by=actor
     )
+
+
+def _ledger_close_chunk(
+    chunk: list[Any], first: datetime.date, last: datetime.date, versions: drafting.Versions
+) -> None:
+    """The chunk's allowances and closes in one go; contract by contract if that fails (one bad contract)."""
+    try:
+        with transaction.atomic():
+            closing.periods_close_many(chunk, first=first, last=last, terms_at=versions.at)
+    except Exception:  # noqa: BLE001  (logged below, contract by contract)
+        logger.warning("billing run: the chunk's ledger close failed, closing contract by contract", exc_info=True)
+        _ledger_closed(chunk, first, last, timezone.localdate())
 
 
 def _ledger_closed(contracts: list[Any], first: datetime.date, last: datetime.date, today: datetime.date) -> int:
@@ -95,15 +108,24 @@ def run_draft(run: BillingRun, *, progress: Progress = _quiet, close_periods: bo
     )
     total = len(contracts)
     BillingRun.objects.filter(pk=run.pk).update(total=total, done=0)
-    progress("draft", 0, total)
     today = timezone.localdate()
+    if run.period_end < today:
+        from pacte.billing import service_credits
+
+        try:
+            with transaction.atomic():
+                service_credits.credits_propose(run.provider, run.period_start, run.period_end, client=run.client)
+        except Exception:  # noqa: BLE001  (the month's invoices do not wait for the SLA figures)
+            logger.exception("billing run %s: the service credits could not be proposed", run.pk)
+    progress("draft", 0, total)
     done = 0
     size = drafting.chunk_size()
     for start in range(0, total, size):
         chunk = contracts[start : start + size]
-        if close_periods:
-            _ledger_closed(chunk, run.period_start, run.period_end, today)
-        drafting.draft_chunk(chunk, first=run.period_start, last=run.period_end, run_id=run.pk)
+        versions = drafting.Versions([contract.pk for contract in chunk])
+        if close_periods and run.period_end < today:
+            _ledger_close_chunk(chunk, run.period_start, run.period_end, versions)
+        drafting.draft_chunk(chunk, first=run.period_start, last=run.period_end, run_id=run.pk, versions=versions)
         done += len(chunk)
         BillingRun.objects.filter(pk=run.pk).update(done=done)
         progress("draft", done, total)

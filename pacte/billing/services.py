@@ -31,6 +31,7 @@ from pacte.audit.models import AuditEvent
 from pacte.billing import domain, snapshot
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind, Series
 from pacte.billing.permissions import can_bill
+from pacte.core.bulk import rows_update
 from pacte.core.errors import ConflictError
 from pacte.tenancy.models import Membership, Provider
 from pacte.tenancy.permissions import require
@@ -94,10 +95,30 @@ def invoices_issue(
         require(can_bill(actor))
     day = issue_date or timezone.localdate()
     validated: dict[int, str] = {}
+    negative = list(
+        Invoice.objects.filter(
+            provider=provider, pk__in=invoice_ids, status=InvoiceStatus.DRAFT, kind=InvoiceKind.INVOICE, total_net__lt=0
+        ).select_related("client")
+    )
+    for invoice in negative:
+        message = _("The draft's total is negative (%(total)s €): credit the client with a credit note instead.") % {
+            "total": invoice.total_net
+        }
+        if on_invalid is None:
+            raise domain.BillingError(message)
+        on_invalid(invoice, message)
     if validate and (check := _validator()) is not None:
-        for invoice in _drafts(provider, invoice_ids):
+        drafts = _drafts(provider, invoice_ids)
+        context = snapshot.context_for(drafts)
+        for invoice in drafts:
+            if _negative(invoice):
+                continue
             data = snapshot.invoice_data(
-                invoice, number=PENDING_NUMBER, issue_date=day, due=snapshot.due_date_for(invoice, day)
+                invoice,
+                number=PENDING_NUMBER,
+                issue_date=day,
+                due=snapshot.due_date_for(invoice, day, context),
+                context=context,
             )
             try:
                 check(data)
@@ -141,14 +162,19 @@ def _issue_chunk(
             .filter(provider=provider, pk__in=ids, status=InvoiceStatus.DRAFT)
             .values_list("pk", flat=True)
         )
-        drafts = [invoice for invoice in _drafts(provider, list(locked))]
+        drafts = _drafts(provider, list(locked))
+        context = snapshot.context_for(drafts)
         prepared: list[tuple[Invoice, datetime.date, dict[str, Any]]] = []
         for invoice in drafts:
             if not invoice.lines.all():
                 raise ConflictError(_("Draft #%(id)s has no line: there is nothing to invoice.") % {"id": invoice.pk})
             _check_credit_note(invoice)
-            due = snapshot.due_date_for(invoice, day)
-            data = snapshot.data_to_json(snapshot.invoice_data(invoice, number=PENDING_NUMBER, issue_date=day, due=due))
+            if _negative(invoice):
+                continue  # reported above: a negative invoice is a credit note
+            due = snapshot.due_date_for(invoice, day, context)
+            data = snapshot.data_to_json(
+                snapshot.invoice_data(invoice, number=PENDING_NUMBER, issue_date=day, due=due, context=context)
+            )
             if validated is not None and validated.get(invoice.pk) != _fingerprint(data):
                 continue  # changed since it was validated (a run recomputed it): left as a draft, issue it again
             prepared.append((invoice, due, data))
@@ -178,7 +204,8 @@ def _issue_chunk(
                 invoice.issued_at = now
                 invoice.issued_by = actor
                 issued.append(invoice)
-            Invoice.objects.bulk_update(
+            rows_update(
+                Invoice,
                 [item[0] for item in batch],
                 [
                     "sequence",
@@ -211,6 +238,10 @@ def _issue_chunk(
             ]
         )
     return issued
+
+
+def _negative(invoice: Invoice) -> bool:
+    return invoice.kind == InvoiceKind.INVOICE and invoice.total_net < 0
 
 
 def _check_credit_note(invoice: Invoice) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -67,7 +68,7 @@ def seller_party(provider: Provider) -> Party:
     )
 
 
-def buyer_party(client: Client) -> Party:
+def buyer_party(client: Client, *, email: str | None = None) -> Party:
     return Party(
         name=client.name,
         address=client.address,
@@ -79,7 +80,7 @@ def buyer_party(client: Client) -> Party:
         vat_number=client.vat_number,
         einvoicing_address=client.siren,
         is_professional=client.is_professional,
-        email=_billing_email(client),
+        email=_billing_email(client) if email is None else email,
     )
 
 
@@ -131,7 +132,50 @@ def _mentions(
     return notes, printed
 
 
-def invoice_data(invoice: Invoice, *, number: str, issue_date: datetime.date, due: datetime.date | None) -> InvoiceData:
+@dataclass(frozen=True)
+class Context:
+    """What ``invoice_data`` reads besides the invoice, fetched once for many invoices (``context_for``)."""
+
+    payment_terms: dict[int, tuple[int, bool]]  # invoice id → (days, end of month)
+    emails: dict[int, str]  # client id → billing e-mail
+
+
+def context_for(invoices: list[Invoice]) -> Context:
+    """Payment terms and billing e-mails of ``invoices`` in a constant number of queries."""
+    from pacte.billing.drafting import Versions
+    from pacte.tenancy.models import Contact, Membership, Role
+
+    versions = Versions([invoice.contract_id for invoice in invoices if invoice.contract_id])
+    terms: dict[int, tuple[int, bool]] = {}
+    for invoice in invoices:
+        found = None
+        if invoice.contract is not None:
+            found = versions.at(invoice.contract, invoice.service_start or invoice.contract.start_date)
+        terms[invoice.pk] = (found.payment_terms.days, found.payment_terms.end_of_month) if found else (30, False)
+    client_ids = {invoice.client_id for invoice in invoices}
+    emails: dict[int, str] = {}
+    for contact in (
+        Contact.objects.filter(client_id__in=client_ids, archived_at__isnull=True).exclude(email="").order_by("-pk")
+    ):
+        emails[contact.client_id] = contact.email
+    for membership in (
+        Membership.objects.filter(client_id__in=client_ids, role=Role.CLIENT_MANAGER, is_active=True)
+        .select_related("user")
+        .order_by("-pk")
+    ):
+        if membership.user.email and membership.client_id is not None:
+            emails[membership.client_id] = str(membership.user.email)
+    return Context(payment_terms=terms, emails=emails)
+
+
+def invoice_data(
+    invoice: Invoice,
+    *,
+    number: str,
+    issue_date: datetime.date,
+    due: datetime.date | None,
+    context: Context | None = None,
+) -> InvoiceData:
     """The invoice as issued: parties as they are today, its lines, totals per VAT rate, mentions."""
     with translation.override("fr"):
         lines = list(invoice.lines.all())
@@ -140,7 +184,7 @@ def invoice_data(invoice: Invoice, *, number: str, issue_date: datetime.date, du
         totals = domain.totals((line.amount, line.vat_rate) for line in lines)
         rate = invoice.penalty_rate or penalty_rate(due or issue_date)
         notes, printed = _mentions(professional=invoice.professional, rate=rate, vat_on_debits=False, provider=provider)
-        days, end_of_month = _terms_of(invoice)
+        days, end_of_month = context.payment_terms[invoice.pk] if context else _terms_of(invoice)
         preceding = invoice.credited_invoice
         contract = invoice.contract
         return InvoiceData(
@@ -148,7 +192,7 @@ def invoice_data(invoice: Invoice, *, number: str, issue_date: datetime.date, du
             number=number,
             issue_date=issue_date,
             seller=seller_party(provider),
-            buyer=buyer_party(client),
+            buyer=buyer_party(client, email=context.emails.get(client.pk, "") if context else None),
             lines=tuple(
                 Line(
                     position=line.position,
@@ -198,8 +242,8 @@ def _terms_of(invoice: Invoice) -> tuple[int, bool]:
     return terms.days, terms.end_of_month
 
 
-def due_date_for(invoice: Invoice, issue_date: datetime.date) -> datetime.date:
-    days, end_of_month = _terms_of(invoice)
+def due_date_for(invoice: Invoice, issue_date: datetime.date, context: Context | None = None) -> datetime.date:
+    days, end_of_month = context.payment_terms[invoice.pk] if context else _terms_of(invoice)
     return domain.due_date(issue_date, days=days, end_of_month=end_of_month)
 
 
@@ -215,11 +259,13 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(item) for item in value]
     if isinstance(value, dict):
         return {key: _jsonable(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {key: _jsonable(item) for key, item in vars(value).items()}  # no deep copy (asdict's cost)
     return value
 
 
 def data_to_json(data: InvoiceData) -> dict[str, Any]:
-    result = _jsonable(dataclasses.asdict(data))
+    result = _jsonable(data)
     assert isinstance(result, dict)
     return result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from pacte.billing import urls_payments, views
+from pacte.billing import urls_credits, urls_payments, views
 
 app_name = "billing"
 
@@ -20,4 +20,5 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/xml/", views.InvoiceXmlView.as_view(), name="invoice_xml"),
     path("invoices/<int:pk>/credit-note/", views.CreditNoteCreateView.as_view(), name="credit_note_create"),
     *urls_payments.urlpatterns,
+    *urls_credits.urlpatterns,
 ]

@@ -114,6 +114,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers(target: Any) -> None:
     from pacte.assets.api import router as assets_router
     from pacte.billing.api import router as billing_router
+    from pacte.billing.api_credits import router as credits_router
     from pacte.billing.api_payments import router as payments_router
     from pacte.contracts.api import router as contracts_router
     from pacte.contracts.api_revision import router as contracts_revision_router
@@ -141,6 +142,7 @@ def _register_routers(target: Any) -> None:
     target.add_router("/", ledger_router)
     target.add_router("/", billing_router)
     target.add_router("/", payments_router)
+    target.add_router("/", credits_router)
 
 
 _register_routers(api)

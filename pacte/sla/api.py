@@ -64,7 +64,14 @@ def _exceptions(payload: Any) -> list[dict[str, Any]] | None:
 
 
 def _set(payload: Any, *skip: str) -> dict[str, Any]:
-    return {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None and k not in skip}
+    return _plain_grid({k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None and k not in skip})
+
+
+def _plain_grid(data: dict[str, Any]) -> dict[str, Any]:
+    """The penalty grid's percentages as strings (what the JSON field stores)."""
+    if isinstance(data.get("credit_grid"), dict):
+        data["credit_grid"] = {priority: str(percent) for priority, percent in data["credit_grid"].items()}
+    return data
 
 
 # Calendars ---------------------------------------------------------------------------------------
@@ -144,7 +151,7 @@ def service_level_list(
 def service_level_create(request: HttpRequest, payload: ServiceLevelIn) -> Status[dict[str, Any]]:
     actor = request_actor(request)
     require(can_manage_sla_settings(actor))  # before naming the calendar: a role that may not create is 403
-    data = payload.dict(exclude={"calendar_id", "targets"})
+    data = _plain_grid(payload.dict(exclude={"calendar_id", "targets"}))
     calendar = _referenced_calendar(actor, payload.calendar_id)
     targets = [item.dict() for item in payload.targets]
     service_level = services.service_level_create(actor=actor, calendar=calendar, targets=targets, **data)
@@ -167,6 +174,8 @@ def service_level_update(request: HttpRequest, service_level_id: int, payload: S
     actor = request_actor(request)
     service_level = selectors.service_level_get(actor=actor, pk=service_level_id)
     fields = _set(payload, "calendar_id", "targets")
+    if "availability_target" in payload.model_fields_set:  # null clears it
+        fields["availability_target"] = payload.availability_target
     if payload.calendar_id is not None:
         fields["calendar"] = _referenced_calendar(actor, payload.calendar_id)
     targets = None if payload.targets is None else [item.dict() for item in payload.targets]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from pacte.sla import calendars
 from pacte.sla.clock import Priority, TargetKind
 from pacte.sla.models import (
+    HUNDRED,
     MAX_TARGET_SECONDS,
     WEEKDAY_LABELS,
     BusinessCalendar,
@@ -22,6 +24,7 @@ from pacte.sla.models import (
     ServiceLevel,
     TargetKindChoice,
     TimeBasis,
+    decimal_or_none,
 )
 
 _DURATION = re.compile(
@@ -145,6 +148,21 @@ class ProviderClosureForm(forms.ModelForm):
 
 
 GRID = [(priority, kind) for priority in Priority for kind in TargetKind]
+#: The service-credit terms of a service level besides its grid: (field, label, value when left empty).
+CREDIT_TERMS: list[tuple[str, Any, Decimal | None]] = [
+    ("credit_cap_percent", _("Cap of a month's credits (% of the fee)"), HUNDRED),
+    ("availability_target", _("Guaranteed availability (%)"), None),
+    ("availability_step", _("Availability step (points)"), Decimal("0.10")),
+    ("availability_credit_percent", _("Credit per started step (% of the fee)"), Decimal(0)),
+]
+
+
+def _percent(text: str) -> Decimal | None:
+    """``"5"``, ``"2,5"``, ``"99.50"`` → a percentage between 0 and 100 with at most two decimals, else ``None``."""
+    percent = decimal_or_none(text.replace("%", "").replace("\u202f", "").replace("\xa0", "").strip())
+    if percent is None or not Decimal(0) <= percent <= HUNDRED or percent != percent.quantize(Decimal("0.01")):
+        return None
+    return percent.quantize(Decimal("0.01"))
 
 
 class ServiceLevelForm(forms.ModelForm):
@@ -173,6 +191,61 @@ class ServiceLevelForm(forms.ModelForm):
                 choices=TimeBasis.choices,
                 initial=cell.basis if cell else TimeBasis.BUSINESS,
             )
+        self._credit_fields()
+
+    def _credit_fields(self) -> None:
+        """The penalty grid (one percentage per priority) and the availability terms: all optional."""
+        grid = dict(self.instance.credit_grid or {}) if self.instance.pk else {}
+        for priority in Priority:
+            self.fields[f"credit_{priority.value}"] = forms.CharField(
+                label=_("%(priority)s: credit per breached restoration target (%%)") % {"priority": priority.value},
+                required=False,
+                max_length=10,
+                initial=grid.get(priority.value, ""),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "0", "size": 6}),
+            )
+        instance = self.instance
+        for name, label, default in CREDIT_TERMS:
+            value = getattr(instance, name) if instance.pk else default
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=10,
+                initial="" if value is None else str(value),
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 8}),
+            )
+        self.fields["credit_cap_percent"].help_text = _("A month's service credits never exceed this share of its fee.")
+        self.fields["availability_target"].help_text = _("Empty: no guaranteed availability.")
+
+    def credit_rows(self) -> list[forms.BoundField]:
+        return [self[f"credit_{priority.value}"] for priority in Priority]
+
+    def credit_term_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name, _label, _default in CREDIT_TERMS]
+
+    def _clean_credits(self, cleaned: dict[str, Any]) -> None:
+        grid: dict[str, str] = {}
+        for priority in Priority:
+            name = f"credit_{priority.value}"
+            text = (cleaned.get(name) or "").strip()
+            if not text:
+                continue
+            percent = _percent(text)
+            if percent is None:
+                self.add_error(name, _("Enter a percentage between 0 and 100, such as 5 or 2,50."))
+            elif percent > 0:
+                grid[priority.value] = str(percent)
+        cleaned["credit_grid"] = grid
+        for name, _label, default in CREDIT_TERMS:
+            text = (cleaned.get(name) or "").strip()
+            if not text:
+                cleaned[name] = default
+                continue
+            percent = _percent(text)
+            if percent is None:
+                self.add_error(name, _("Enter a percentage between 0 and 100, such as 5 or 2,50."))
+            else:
+                cleaned[name] = percent
 
     def grid_rows(self) -> list[tuple[str, list[tuple[forms.BoundField, forms.BoundField]]]]:
         rows = []
@@ -203,11 +276,13 @@ class ServiceLevelForm(forms.ModelForm):
                 }
             )
         cleaned["targets"] = targets
+        self._clean_credits(cleaned)
         return cleaned
 
     def service_data(self) -> dict[str, Any]:
         data = self.cleaned_data
-        return {name: data[name] for name in ("name", "description", "calendar", "warning_percent", "targets")}
+        names = ("name", "description", "calendar", "warning_percent", "targets", "credit_grid")
+        return {name: data[name] for name in (*names, *(term for term, _label, _default in CREDIT_TERMS))}
 
 
 class SimulateForm(forms.Form):

@@ -9,6 +9,7 @@ level computes changes, so that stored due instants can be recomputed.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ WEEKDAY_LABELS = (
 )
 MAX_CLOSURE_DAYS = 366
 MAX_TARGET_SECONDS = 10 * 366 * 86_400  # ten years
+HUNDRED = Decimal("100.00")
 
 
 def empty_week() -> dict[str, list[list[str]]]:
@@ -228,6 +230,45 @@ class ServiceLevel(ArchivableModel):
         help_text=_("A target turns to warning once this share of its time is used."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # Service credits (docs/billing.md, "SLA service credits"): what a broken promise gives back.
+    credit_grid = models.JSONField(
+        _("penalty grid"),
+        default=dict,
+        blank=True,
+        help_text=_("Percent of the month's fee credited per breached restoration target, per priority."),
+    )
+    credit_cap_percent = models.DecimalField(
+        _("service credits cap (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=HUNDRED,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(HUNDRED)],
+        help_text=_("A month's service credits never exceed this share of its fee."),
+    )
+    availability_target = models.DecimalField(
+        _("guaranteed availability (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(HUNDRED)],
+        help_text=_("Share of the coverage hours of a month the covered services are up; empty: none guaranteed."),
+    )
+    availability_step = models.DecimalField(
+        _("availability step (points)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.10"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(HUNDRED)],
+        help_text=_("Each started step below the guaranteed availability credits the percentage below."),
+    )
+    availability_credit_percent = models.DecimalField(
+        _("credit per started step (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(HUNDRED)],
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -237,6 +278,18 @@ class ServiceLevel(ArchivableModel):
             models.UniqueConstraint(fields=["provider", "name"], name="sla_service_level_name_unique_per_provider"),
             models.CheckConstraint(
                 condition=Q(warning_percent__gte=1, warning_percent__lte=99), name="sla_warning_percent_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(credit_cap_percent__gte=0, credit_cap_percent__lte=100), name="sla_credit_cap_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(availability_target__isnull=True)
+                | Q(availability_target__gt=0, availability_target__lte=100),
+                name="sla_availability_target_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(availability_step__gt=0, availability_credit_percent__gte=0),
+                name="sla_availability_credit_positive",
             ),
         ]
 
@@ -254,6 +307,68 @@ class ServiceLevel(ArchivableModel):
             and self.calendar.provider_id != self.provider_id
         ):
             raise ValidationError({"calendar": _("Unknown calendar.")})
+        error = credit_grid_error(self.credit_grid)
+        if error:
+            raise ValidationError({"credit_grid": error})
+        self.credit_grid = normalise_credit_grid(self.credit_grid)
+        if self.availability_target is None and (self.availability_credit_percent or 0) > 0:
+            raise ValidationError(
+                {"availability_target": _("Give the guaranteed availability below which the credit applies.")}
+            )
+
+    def credit_percent(self, priority: str) -> Decimal:
+        """Percent of the month's fee per breached restoration target of ``priority`` (0 when none)."""
+        return decimal_or_none((self.credit_grid or {}).get(priority, 0)) or Decimal(0)
+
+    @property
+    def has_credits(self) -> bool:
+        grid = any(self.credit_percent(p) > 0 for p in PriorityChoice.values)
+        availability = self.availability_target is not None and self.availability_credit_percent > 0
+        return grid or availability
+
+
+def credit_grid_error(grid: Any) -> str | None:
+    """Why ``grid`` is not a valid penalty grid (``None`` when it is).
+
+    A grid maps a priority (``"P1"``…``"P4"``) to the percent of the month's fee credited per breached
+    restoration target (GTR) of that priority: ``{"P1": "5.00", "P2": "2.00"}``; a priority left out
+    credits nothing.
+    """
+    if not isinstance(grid, dict):
+        return str(_("The penalty grid maps a priority (P1 to P4) to a percentage."))
+    for priority, value in grid.items():
+        if priority not in PriorityChoice.values:
+            return str(_("“%(priority)s” is not a priority (P1 to P4).") % {"priority": priority})
+        percent = decimal_or_none(value)
+        if percent is None or percent != percent.quantize(Decimal("0.01")):
+            return str(
+                _("%(priority)s: enter a percentage with at most two decimals, such as 5 or 2.50.")
+                % {"priority": priority}
+            )
+        if not Decimal(0) <= percent <= HUNDRED:
+            return str(_("%(priority)s: a percentage between 0 and 100.") % {"priority": priority})
+    return None
+
+
+def decimal_or_none(value: Any) -> Decimal | None:
+    """A finite ``Decimal`` from a number or a string (``"5"``, ``"2.5"``, ``"2,5"``), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | str | Decimal | float):
+        return None
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def normalise_credit_grid(grid: dict[str, Any]) -> dict[str, str]:
+    """A valid grid with its percentages as ``"5.00"`` strings, sorted by priority, zeros left out."""
+    out = {}
+    for priority in sorted(grid):
+        percent = decimal_or_none(grid[priority])
+        if percent is not None and percent > 0:
+            out[priority] = str(percent.quantize(Decimal("0.01")))
+    return out
 
 
 class ServiceLevelTarget(models.Model):

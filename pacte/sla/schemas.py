@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
@@ -127,12 +128,24 @@ class TargetOut(Schema):
     basis: BasisName
 
 
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2, strict=False)]
+CreditGrid = Annotated[
+    dict[PriorityName, Percent],
+    Field(description='Percent of the month\'s fee per breached restoration target, per priority: {"P1": "5.00"}.'),
+]
+
+
 class ServiceLevelOut(Schema):
     id: int
     name: str
     description: str
     calendar_id: int
     warning_percent: int
+    credit_grid: dict[str, Decimal]
+    credit_cap_percent: Decimal
+    availability_target: Decimal | None
+    availability_step: Decimal
+    availability_credit_percent: Decimal
     version: int
     targets: list[TargetOut]
     archived_at: datetime | None
@@ -146,6 +159,11 @@ class ServiceLevelIn(InputSchema):
     calendar_id: Id
     warning_percent: int = Field(75, ge=1, le=99)
     targets: list[TargetIn] = Field(default_factory=list, max_length=16, description="Cells left out: no target.")
+    credit_grid: CreditGrid = Field(default_factory=dict)
+    credit_cap_percent: Percent = Decimal("100.00")
+    availability_target: Percent | None = Field(None, description="Guaranteed availability; null: none.")
+    availability_step: Percent = Field(Decimal("0.10"), description="Points per started step below the target.")
+    availability_credit_percent: Percent = Field(Decimal(0), description="Percent of the fee per started step.")
 
 
 class ServiceLevelPatch(InputSchema):
@@ -154,6 +172,11 @@ class ServiceLevelPatch(InputSchema):
     calendar_id: Id | None = None
     warning_percent: int | None = Field(None, ge=1, le=99)
     targets: list[TargetIn] | None = Field(None, max_length=16, description="Sets the cells given; the others stay.")
+    credit_grid: CreditGrid | None = None
+    credit_cap_percent: Percent | None = None
+    availability_target: Percent | None = Field(None, description="null: no guaranteed availability.")
+    availability_step: Percent | None = None
+    availability_credit_percent: Percent | None = None
 
 
 class SimulateIn(InputSchema):

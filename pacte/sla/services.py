@@ -43,7 +43,13 @@ CALENDAR_FIELDS = (
     "week",
 )
 CALENDAR_DEFINITION = frozenset(CALENDAR_FIELDS) - {"name", "description"}
-SERVICE_LEVEL_FIELDS = ("name", "description", "calendar", "warning_percent")
+SERVICE_LEVEL_FIELDS = (
+    "name",
+    "description",
+    "calendar",
+    "warning_percent",
+    *("credit_grid", "credit_cap_percent", "availability_target", "availability_step", "availability_credit_percent"),
+)
 SERVICE_LEVEL_DEFINITION = frozenset({"calendar", "warning_percent"})
 
 

@@ -187,11 +187,73 @@ API.update(
     }
 )
 
+CREDIT: dict[str, Any] = {"pk": "billing_credit"}
+CREDIT_LIST = Redirect("billing:credit_list", exact=False)
+
+PAGES.update(
+    {
+        # A month given as 2026-13: the page again with the error, nothing computed.
+        "billing:credit_list": PageSpec(
+            get=Call(provider_page(managers=200, technician=403, other_admin=200)),
+            post=Call(provider_page(managers=400, technician=403, other_admin=400), data=_bad_month, audits=0),
+        ),
+        # The credit is this month's: the month is not over, it cannot be approved yet (back to the list).
+        "billing:credit_approve": PageSpec(
+            kwargs=CREDIT,
+            get=NOT_A_FORM,
+            post=Call(provider_page(managers=CREDIT_LIST, technician=403, other_admin=404), audits=0),
+        ),
+        # No reason: the list again with the error, nothing decided.
+        "billing:credit_reject": PageSpec(
+            kwargs=CREDIT,
+            get=NOT_A_FORM,
+            post=Call(provider_page(managers=400, technician=403, other_admin=404), data=lambda world: {}, audits=0),
+        ),
+        # A proposed credit is not given back by a credit note (back to the list).
+        "billing:credit_note_for": PageSpec(
+            kwargs=CREDIT,
+            get=NOT_A_FORM,
+            post=Call(provider_page(managers=CREDIT_LIST, technician=403, other_admin=404), audits=0),
+        ),
+    }
+)
+
+API.update(
+    {
+        "GET /api/v1/service-credits": ApiSpec(
+            api_call(managers=200, technician=403, client_side=403, other_admin=200)
+        ),
+        "POST /api/v1/service-credits/propose": ApiSpec(
+            api_call(managers=422, technician=403, client_side=403, other_admin=422, data=_bad_month, audits=0)
+        ),
+        # This month's credit: not over yet (409).
+        "POST /api/v1/service-credits/{credit_id}/approve": ApiSpec(
+            api_call(managers=409, technician=403, client_side=403, other_admin=404, audits=0),
+            {"credit_id": "billing_credit"},
+        ),
+        # Last month's credit is approved already: it cannot be rejected (409).
+        "POST /api/v1/service-credits/{credit_id}/reject": ApiSpec(
+            api_call(
+                managers=409,
+                technician=403,
+                client_side=403,
+                other_admin=404,
+                data=lambda world: {"reason": "Panne de l'opérateur"},
+                audits=0,
+            ),
+            {"credit_id": "billing_credit_approved"},
+        ),
+    }
+)
+
 
 def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
     """A fixed-fee contract billed for last month (issued), and a second one left as a draft."""
+    from django.utils import timezone
+
     from pacte.billing import runs
     from pacte.billing.models import Invoice
+    from pacte.billing.models_credits import ServiceCredit
     from pacte.billing.payments import payment_record
     from pacte.billing.rendering import invoice_render_once
     from pacte.servicedesk.tests.helpers import contract_in_force
@@ -205,7 +267,7 @@ def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
     runs.run_execute(run, actor=tenant.manager, issue=True, render=False, validate=False)
     invoice = Invoice.objects.get(contract=contract, billing_period=last_month)
     invoice_render_once(invoice.pk)  # what the worker does after the number: the downloads only read
-    contract_in_force(tenant, start=first, title=f"Brouillon {client_word.title()}")
+    draft_contract = contract_in_force(tenant, start=first, title=f"Brouillon {client_word.title()}")
     drafts = runs.run_create(actor=tenant.manager, provider=tenant.provider, month=first.strftime("%Y-%m"))
     runs.run_execute(drafts, actor=tenant.manager, render=False, validate=False)
     payment = payment_record(
@@ -216,4 +278,31 @@ def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
         method="transfer",
         reference="VIR",
     )
-    return {"billing_invoice": invoice.pk, "billing_run": run.pk, "billing_payment": payment.pk}
+    credit = ServiceCredit.objects.create(
+        provider=tenant.provider,
+        client=contract.client,
+        contract=contract,
+        month=first,
+        amount=Decimal("45.00"),
+        percent=Decimal("5.00"),
+        computed_at=timezone.now(),
+    )
+    approved = ServiceCredit.objects.create(
+        provider=tenant.provider,
+        client=draft_contract.client,
+        contract=draft_contract,
+        month=last_month,
+        amount=Decimal("45.00"),
+        percent=Decimal("5.00"),
+        computed_at=timezone.now(),
+        status="approved",
+        decided_by=tenant.manager,
+        decided_at=timezone.now(),
+    )
+    return {
+        "billing_invoice": invoice.pk,
+        "billing_run": run.pk,
+        "billing_payment": payment.pk,
+        "billing_credit": credit.pk,
+        "billing_credit_approved": approved.pk,
+    }

@@ -140,3 +140,30 @@ def test_preview_shows_the_difference_from_the_month_before(tenant):
     preview = runs.run_preview(run)
     (row,) = preview.rows
     assert (row.previous_total, row.invoice.total_net, row.difference) == (D("900.00"), D("995.00"), D("95.00"))
+
+
+def test_a_negative_month_is_not_issued_as_an_invoice(tenant):
+    from pacte.ledger.services import movement_post
+
+    contract = contract_in_force(
+        tenant, start=day(2026, 1, 1), billing_model={"kind": "time_and_materials", "labour_rate": "80.00"}
+    )
+    movement_post(
+        contract=contract,
+        unit="euros",
+        kind="adjustment",
+        quantity=D("50"),
+        service_date=day(2026, 10, 2),
+        source_kind="adjustment",
+        source_id="1",
+        key="adjustment:neg:1",
+        rule={"billing_model": "time_and_materials"},
+        amount=D("-50.00"),
+        reason="Geste",
+        description="Geste commercial",
+    )
+    run = runs.run_create(actor=tenant.manager, provider=tenant.provider, month="2026-10")
+    run = runs.run_execute(run, actor=tenant.manager, issue=True, render=False, validate=False)
+    invoice = Invoice.objects.get(contract=contract)
+    assert invoice.status == "draft" and invoice.total_net == D("-50.00")
+    assert run.status == RunStatus.DRAFTED and "-50.00" in run.error
