@@ -100,10 +100,12 @@ def _setup_django(database: str) -> None:
 
 
 def _use(database: str) -> None:
+    from django.core.management import call_command
     from django.db import connections
 
     connections.close_all()
     connections["default"].settings_dict["NAME"] = database
+    call_command("migrate", verbosity=0)  # a seed kept from an earlier version gets the new migrations
 
 
 # Loading -------------------------------------------------------------------------------------------
@@ -273,13 +275,21 @@ def _siren(n: int) -> str:
 
 
 class _Counter:
-    """Counts every SQL statement sent (``CaptureQueriesContext`` keeps only the last 9 000)."""
+    """Counts every SQL statement sent (``CaptureQueriesContext`` keeps only the last 9 000), the run's
+    worker processes' too: they inherit the wrapper and add to a counter in shared memory."""
 
     def __init__(self) -> None:
-        self.count = 0
+        import multiprocessing
+
+        self.shared = multiprocessing.get_context("fork").Value("q", 0)
+
+    @property
+    def count(self) -> int:
+        return int(self.shared.value)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        self.count += 1
+        with self.shared.get_lock():
+            self.shared.value += 1
         return execute(sql, params, many, context)
 
 

@@ -7,6 +7,7 @@ Dates are relative to ``today`` and deterministic for a given day. Later issues 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -248,6 +249,9 @@ def _service_levels(provider: Provider, today: datetime.date) -> None:
         description="Astreinte 24×7 : rétablissement (GTR) en 4 heures pour un incident bloquant.",
         calendar=on_call,
         warning_percent=75,
+        # Penalties: 5 % of the month's fee per breached P1 restoration target (GTR), at most 20 %.
+        credit_grid={"P1": "5.00"},
+        credit_cap_percent=Decimal("20.00"),
         targets=grid(
             {
                 "P1": (0.25, 2, 4, 8),

@@ -320,6 +320,7 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/contacts/{contact_id}"): {"phone": "0102030405"},
     ("POST", "/api/v1/memberships"): {"email": "new@example.test", "role": "client_user", "client_id": "{client_id}"},
     ("PATCH", "/api/v1/memberships/{membership_id}"): {"role": "client_manager"},
+    ("PATCH", "/api/v1/provider"): {"legal_form": "SARL"},
     ("POST", "/api/v1/sla/calendars"): {"name": "New calendar", "week": {"mon": [["08:00", "18:00"]]}},
     ("PATCH", "/api/v1/sla/calendars/{calendar_id}"): {"description": "Updated"},
     ("POST", "/api/v1/sla/service-levels"): {"name": "New level", "calendar_id": "{calendar_id}"},
@@ -382,6 +383,9 @@ WRITE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("POST", "/api/v1/preventive/plans"): {"contract_id": "{contract_id}", "name": "New plan"},
     ("POST", "/api/v1/contracts/{contract_id}/ledger/adjustments"): {"unit": "euros", "quantity": "10", "reason": "Ok"},
+    ("POST", "/api/v1/contracts/{contract_id}/tasks"): {"code": "WS", "performed_on": "2026-10-12", "note": "Ok"},
+    ("POST", "/api/v1/contracts/{contract_id}/tasks/{movement_id}/cancel"): {"reason": "Ok"},
+    ("POST", "/api/v1/contracts/{contract_id}/milestones/{index}/accept"): {"accepted_on": "2026-10-12", "note": "Ok"},
     ("POST", "/api/v1/billing-runs"): {"month": "2026-10"},
     ("POST", "/api/v1/invoices/{invoice_id}/credit-notes"): {"reason": "Ok"},
     ("POST", "/api/v1/invoices/{invoice_id}/payments"): {"received_on": "2026-11-30", "amount": "0.01"},
@@ -410,6 +414,9 @@ def _ids(tenant: Tenant) -> dict[str, int]:
         **_ticket_ids(tenant),
         **_sheet_ids(tenant),
         **_invoice_ids(tenant),
+        # Path ids of the ledger's task and milestone operations (their bodies are refused before any lookup).
+        "movement_id": 1,
+        "index": 0,
     }
 
 

@@ -21,6 +21,7 @@ CLIENTS = ("Clients", "/clients/")
 CONTRACTS = ("Contrats", "/contracts/")
 ASSETS = ("Équipements", "/assets/")
 USERS_AND_ROLES = ("Rôles et utilisateurs", "/users/")
+COMPANY = ("Société", "/company/")
 SERVICE_LEVELS = ("Niveaux de service", "/sla/service-levels/")
 EMAILS = ("E-mails", "/mail/")
 VERIFY_DOCUMENT = ("Vérifier un document", "/documents/verify/")
@@ -51,6 +52,7 @@ EXPECTED = {
             BILLING,
             SERVICE_LEVELS,
             USERS_AND_ROLES,
+            COMPANY,
             VERIFY_DOCUMENT,
             EMAILS,
         ],
@@ -60,7 +62,18 @@ EXPECTED = {
     ),
     "manager@demo.pacte.test": (
         "/clients/",
-        [TICKETS, INTERVENTIONS, PLANNING, CLIENTS, CONTRACTS, ASSETS, BILLING, SERVICE_LEVELS, VERIFY_DOCUMENT],
+        [
+            TICKETS,
+            INTERVENTIONS,
+            PLANNING,
+            CLIENTS,
+            CONTRACTS,
+            ASSETS,
+            BILLING,
+            SERVICE_LEVELS,
+            COMPANY,
+            VERIFY_DOCUMENT,
+        ],
         f"Gérant (prestataire) · {PROVIDER_NAME}",
         True,
         ["/users/", "/mail/", "/portal/"],
@@ -79,6 +92,7 @@ EXPECTED = {
             "/mail/",
             "/portal/",
             "/billing/",
+            "/company/",
         ],
     ),
     "manager@lyon.demo.pacte.test": (
@@ -96,14 +110,14 @@ EXPECTED = {
         ],
         "Responsable (client) · Cabinet Rhône Expertise Comptable",
         None,
-        ["/clients/", "/users/", "/sla/service-levels/"],
+        ["/clients/", "/users/", "/sla/service-levels/", "/company/"],
     ),
     "user@lyon.demo.pacte.test": (
         "/portal/",
         [PORTAL_HOME, PORTAL_TICKETS, PORTAL_INTERVENTIONS, PORTAL_PREVENTIVE, MY_COMPANY, PORTAL_ASSETS],
         "Utilisateur (client) · Cabinet Rhône Expertise Comptable",
         None,
-        ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/", "/portal/invoices/"],
+        ["/clients/", "/portal/users/", "/assets/", "/portal/contracts/", "/portal/invoices/", "/company/"],
     ),
     "manager@metz.demo.pacte.test": (
         "/portal/",
@@ -120,7 +134,7 @@ EXPECTED = {
         ],
         "Responsable (client) · Mosellane de Mécanique Industrielle",
         None,
-        ["/clients/", "/users/", "/sla/service-levels/"],
+        ["/clients/", "/users/", "/sla/service-levels/", "/company/"],
     ),
 }
 

@@ -11,7 +11,6 @@ import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -23,8 +22,7 @@ from pacte.billing.domain import cents
 from pacte.billing.forms import previous_month
 from pacte.billing.models import Invoice, Payment
 from pacte.billing.permissions import can_bill
-from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, request_actor
-from pacte.documents import uploads
+from pacte.core.api import ERRORS, WRITE_ERRORS, ErrorOut, InputSchema, request_actor, uploaded_file
 from pacte.tenancy.permissions import require
 
 router = Router(tags=["billing"])
@@ -196,14 +194,7 @@ def payment_create(request: HttpRequest, invoice_id: int, payload: PaymentIn) ->
 def bank_import_create(request: HttpRequest) -> dict[str, Any]:
     actor = request_actor(request)
     require(can_bill(actor))
-    try:
-        data = uploads.read_uploaded_file(request, "file")
-    except uploads.UploadTooLargeError as error:
-        raise HttpError(413, str(error)) from error
-    except uploads.UploadMalformedError as error:
-        raise HttpError(400, "The multipart body cannot be parsed.") from error
-    except uploads.UploadMissingError as error:
-        raise ValidationError({"file": "Send the statement as the multipart field `file`."}) from error
+    data = uploaded_file(request, "file", what="the statement")
     if len(data) > bank_import.MAX_BYTES:
         raise HttpError(413, "The statement is over 5 MB: split it into shorter periods.")
     filename = getattr(request.FILES.get("file"), "name", "") or ""

@@ -8,7 +8,9 @@ first 30 lines naming a date column and an amount column — either one signed a
 ``Amount``…) or a ``Débit`` and a ``Crédit`` column (a debit counts as negative whatever its sign).
 
 Each credit line (amount > 0) is matched to an issued invoice of the provider by the invoice number
-in its label (``VIR SEPA CLIENT ALPHA FA-2026-000012``; ``FA2026000012`` or ``FA-2026-12`` match too).
+in its label (``VIR SEPA CLIENT ALPHA FA-2026-000012``; ``FA2026000012`` or ``FA-2026-12`` match too),
+with the provider's invoice prefix (``Provider.invoice_prefix``) or the prefix of one of its started
+invoice series (a number given before the prefix changed is still recognised).
 A matched line becomes a payment by transfer, dated the line's date, with the label as reference and
 ``import_key`` = SHA-256 of the provider and the normalised line (date, amount, label, and its
 occurrence among identical lines of the file): a statement imported twice adds nothing.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import re
@@ -39,17 +42,19 @@ from django.utils.translation import gettext as _
 from pacte.audit.services import audit_record
 from pacte.billing import payments
 from pacte.billing.domain import BillingError, cents
-from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod
+from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus, Payment, PaymentMethod, Series
 from pacte.billing.permissions import can_bill
 from pacte.billing.selectors import invoice_balances
 from pacte.core.errors import ConflictError
-from pacte.tenancy.models import Membership
+from pacte.tenancy.models import Membership, Provider
 from pacte.tenancy.permissions import require
 
 MAX_BYTES = 5 * 1024 * 1024
 HEADER_SCAN = 30
+#: The invoice prefix of a provider that never chose one (``Provider.invoice_prefix``'s default).
 INVOICE_PREFIX = "FA"
-NUMBER_IN_LABEL = re.compile(rf"(?<![A-Z0-9]){INVOICE_PREFIX}[\s\-_/.]*(20\d\d)[\s\-_/.]*(\d{{1,6}})(?!\d)", re.I)
+#: What a bank or a client may put between the parts of a number (``FA-2026-12``, ``FA 2026 12``, ``FA2026000012``).
+SEPARATORS = r"[\s\-_/.]*"
 
 DATE_COLUMNS = ("date", "dateoperation", "datedoperation", "datecomptable", "dateope", "bookingdate", "datevaleur")
 LABEL_COLUMNS = (
@@ -274,12 +279,41 @@ def import_keys(provider_id: int, lines: list[StatementLine]) -> list[str]:
     return keys
 
 
-def numbers_in(label: str) -> list[str]:
-    """The invoice numbers in a label, written as issued (``FA-2026-000012``), without duplicates."""
+def _prefix_key(text: str) -> str:
+    """A prefix as a label may carry it: upper case, without the separators a bank drops (``FA-X`` ~ ``fax``)."""
+    return re.sub(r"[\s\-_/.]", "", text).upper()
+
+
+@functools.lru_cache(maxsize=64)
+def number_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    """A number of one of ``prefixes`` in a label: the prefix (its own separators optional), year, sequence."""
+    alternatives = []
+    for prefix in sorted(set(prefixes), key=len, reverse=True):  # the longest first: ``FAC`` before ``FA``
+        alternatives.append(SEPARATORS.join(re.escape(char) for char in _prefix_key(prefix)))
+    body = "|".join(alternatives)
+    return re.compile(rf"(?<![A-Z0-9])({body}){SEPARATORS}(20\d\d){SEPARATORS}(\d{{1,6}})(?!\d)", re.I)
+
+
+def numbers_in(label: str, prefixes: tuple[str, ...] = (INVOICE_PREFIX,)) -> list[str]:
+    """The invoice numbers in a label, written as issued (``FA-2026-000012``), without duplicates.
+
+    ``prefixes`` are the provider's invoice prefixes (``invoice_prefixes``): a match is written with
+    the prefix as the provider spells it (``acme 2026 12`` → ``ACME-2026-000012``).
+    """
+    if not prefixes:
+        return []
+    spelling = {_prefix_key(prefix): prefix for prefix in sorted(prefixes, reverse=True)}
     found = [
-        f"{INVOICE_PREFIX}-{match.group(1)}-{int(match.group(2)):06d}" for match in NUMBER_IN_LABEL.finditer(label)
+        f"{spelling[_prefix_key(match.group(1))]}-{match.group(2)}-{int(match.group(3)):06d}"
+        for match in number_pattern(tuple(sorted(set(prefixes)))).finditer(label)
     ]
     return list(dict.fromkeys(found))
+
+
+def invoice_prefixes(provider: Provider) -> tuple[str, ...]:
+    """The prefixes an invoice of ``provider`` may carry: its current one and those of its started series."""
+    started = Series.objects.filter(provider_id=provider.pk, kind=InvoiceKind.INVOICE).values_list("prefix", flat=True)
+    return tuple(sorted({provider.invoice_prefix, *started}))
 
 
 # Importing ----------------------------------------------------------------------------------------
@@ -296,7 +330,8 @@ def bank_statement_import(
     credits = [line for line in lines if line.amount > 0]
     report.debits = len(lines) - len(credits)
     keys = import_keys(actor.provider_id, credits)
-    wanted = {number for line in credits for number in numbers_in(line.label)}
+    prefixes = invoice_prefixes(actor.provider)
+    wanted = {number for line in credits for number in numbers_in(line.label, prefixes)}
     with transaction.atomic():
         known = {key for key in Payment.objects.filter(import_key__in=keys).values_list("import_key", flat=True) if key}
         invoices = {
@@ -310,7 +345,7 @@ def bank_statement_import(
         }
         due = {pk: balance.due for pk, balance in invoice_balances(list(invoices.values())).items()}
         for line, key in zip(credits, keys, strict=True):
-            bucket, outcome = _match(actor, line, key, known, invoices, due, day)
+            bucket, outcome = _match(actor, line, key, known, invoices, due, day, prefixes)
             getattr(report, bucket).append(outcome)
         audit_record(
             actor=actor,
@@ -337,9 +372,10 @@ def _match(
     invoices: dict[str, Invoice],
     due: dict[int, Decimal],
     today: datetime.date,
+    prefixes: tuple[str, ...],
 ) -> tuple[str, LineOutcome]:
     """(the report's list, the outcome) of one credit line; records its payment when it matches."""
-    numbers = numbers_in(line.label)
+    numbers = numbers_in(line.label, prefixes)
 
     def outcome(reason: str = "", number: str = "", invoice_id: int | None = None) -> LineOutcome:
         return LineOutcome(line.line, line.day, line.amount, line.label, number, invoice_id, reason)

@@ -1,4 +1,4 @@
-"""``pacte billing run`` and ``pacte invoice pdf``: billing from the command line."""
+"""``pacte billing run``, ``pacte invoice pdf`` and ``pacte invoice export``: billing from the command line."""
 
 from __future__ import annotations
 
@@ -33,18 +33,33 @@ class Bar:
         self.stream.flush()
 
 
-def _provider(value: str | None) -> Any:
+class ProviderNotFoundError(Exception):
+    pass
+
+
+def _find_provider(value: str | None) -> Any:
+    """The active provider ``value`` (id or exact name), or the only one; ``ProviderNotFoundError`` otherwise."""
     from pacte.tenancy.models import Provider
 
     providers = Provider.objects.filter(archived_at__isnull=True)
     if value:
         found = providers.filter(pk=int(value)).first() if value.isdigit() else providers.filter(name=value).first()
         if found is None:
-            raise SystemExit(f"pacte: no active provider “{value}”")
+            raise ProviderNotFoundError(f"no active provider “{value}”")
         return found
-    if providers.count() != 1:
-        raise SystemExit("pacte: several providers: say which with --provider ID")
+    count = providers.count()
+    if count != 1:
+        raise ProviderNotFoundError(
+            "several providers: say which with --provider ID" if count else "no active provider"
+        )
     return providers.get()
+
+
+def _provider(value: str | None) -> Any:
+    try:
+        return _find_provider(value)
+    except ProviderNotFoundError as error:
+        raise SystemExit(f"pacte: {error}") from error
 
 
 def _client(provider: Any, value: str | None) -> Any:
@@ -87,12 +102,12 @@ def cmd_billing_run(args: argparse.Namespace) -> int:
 
 def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     """Write an issued invoice's stored PDF (rendering it first if the job has not run yet)."""
-    from pacte.billing.models import Invoice, InvoiceStatus
     from pacte.billing.rendering import invoice_render_once
+    from pacte.billing.selectors import invoice_by_number
     from pacte.documents.services import document_content
 
     provider = _provider(args.provider)
-    invoice = Invoice.objects.filter(provider=provider, number=args.number, status=InvoiceStatus.ISSUED).first()
+    invoice = invoice_by_number(provider_id=provider.pk, number=args.number)
     if invoice is None:
         print(f"pacte invoice pdf: no issued invoice “{args.number}”", file=sys.stderr)
         return 2
@@ -107,8 +122,34 @@ def cmd_invoice_pdf(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invoice_export(args: argparse.Namespace) -> int:
+    """Export the issued invoices and credit notes of a range into a folder (PDF, XML, index.csv)."""
+    from pacte.billing.export import ExportError, invoice_export, parse_day
+
+    try:
+        provider = _find_provider(args.provider)
+        since = parse_day(args.since, "--since")
+        until = parse_day(args.until, "--until")
+        result = invoice_export(provider=provider, to=Path(args.to), since=since, until=until, kind=args.kind or "")
+    except (ProviderNotFoundError, ExportError) as error:
+        print(f"pacte invoice export: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the disk filled up, a file vanished while being written…
+        print(f"pacte invoice export: {args.to}: {error}", file=sys.stderr)
+        return 2
+    for message in result.errors:
+        print(f"pacte invoice export: {message}", file=sys.stderr)
+    print(
+        f"pacte invoice export: {result.documents} documents → {result.directory}: "
+        f"{len(result.written)} files written, {len(result.present)} already there, "
+        f"{len(result.errors)} errors; index.csv {'written' if result.index_written else 'unchanged'}",
+        flush=True,
+    )
+    return 0 if result.ok else 2
+
+
 def register(sub: Any, setup: Any) -> None:
-    """Add ``billing run`` and ``invoice pdf`` to the ``pacte`` command (``setup`` configures Django)."""
+    """Add ``billing run`` and ``invoice pdf``/``export`` to the ``pacte`` command (``setup`` configures Django)."""
 
     def _with_django(command: Any) -> Any:
         def run(args: argparse.Namespace) -> int:
@@ -139,3 +180,17 @@ def register(sub: Any, setup: Any) -> None:
     pdf.add_argument("--output", required=True, metavar="FILE.pdf")
     pdf.add_argument("--provider", help="the provider's id or name (needed when there are several)")
     pdf.set_defaults(func=_with_django(cmd_invoice_pdf))
+    export = invoice_sub.add_parser(
+        "export",
+        help="write the issued invoices and credit notes of a range to a folder: PDF, XML and index.csv",
+        description="For each document issued in the range: NUMBER.pdf (the stored Factur-X PDF) and NUMBER.xml "
+        "(its CII XML), a '/' in a number becoming '_' in the file name; index.csv lists them (UTF-8 with BOM, "
+        "';', decimal comma). Safe to run again: files already there with the same SHA-256 are kept; a file "
+        "there with other content is reported and never overwritten (exit status 2).",
+    )
+    export.add_argument("--to", required=True, metavar="DIR", help="the folder (created if needed)")
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="first issue date (inclusive)")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="last issue date (inclusive)")
+    export.add_argument("--kind", choices=["invoice", "credit_note"], help="only invoices, or only credit notes")
+    export.add_argument("--provider", help="the provider's id or name (needed when there are several)")
+    export.set_defaults(func=_with_django(cmd_invoice_export))

@@ -11,7 +11,11 @@ per contract), each contract's draft is (re)computed from:
 - **every billable ledger movement** of the contract dated on or before the month's last day and not
   yet on an invoice line (overage, time and materials, travel, parts, prepaid blocks, catalogue tasks,
   reversals of corrected sheets, adjustments in euros): each becomes one line, linked to its movement
-  (unique), so a movement is billed once and a late one is caught by the next run.
+  (unique), so a movement is billed once and a late one is caught by the next run. Overage reads
+  hours × rate, a catalogue task quantity × unit price, when exact; anything else 1 × its amount;
+- **the refund** of the unserved part of a fee an issued invoice billed, the contract having ended inside
+  (or before) its period (``refund_lines``, source ``refund:<contract>:<period start>``, once): a negative
+  fee line while the draft stays positive, else a draft credit note on that invoice (``refund_notes_create``).
 
 A contract whose invoice for the month is already issued is left alone (its late work goes to the
 next month). A draft with no line is deleted. Everything for one chunk is one transaction.
@@ -20,7 +24,6 @@ next month). A draft with no line is deleted. Everything for one chunk is one tr
 from __future__ import annotations
 
 import datetime
-import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -29,9 +32,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -40,7 +43,8 @@ from pacte.billing.invoice_data import UNIT_HOUR, UNIT_ONE
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from pacte.contracts.models import Contract, ContractStatus, ContractVersion, VersionStatus
 from pacte.contracts.terms import ContractTerms
-from pacte.core.bulk import rows_update
+from pacte.core.bulk import rows_insert, rows_update
+from pacte.core.text import short_date
 from pacte.ledger.models import Movement, MovementKind
 from pacte.ledger.periods import Period, period_of, prorate
 
@@ -79,46 +83,70 @@ class LineSpec:
     period_end: datetime.date | None = None
     movement_id: int | None = None
     source: str = ""
+    #: A refund: the issued invoice and its fee line it gives back part of (a credit note credits them).
+    credited_invoice_id: int | None = None
+    credited_line_id: int | None = None
+    account: str = ""
 
     @property
     def account_code(self) -> str:
-        return domain.ACCOUNT_CODES.get(self.kind, "706000")
+        return self.account or domain.ACCOUNT_CODES.get(self.kind, "706000")
+
+
+#: Terms parsed from their JSON text, shared by every ``Versions`` of the process (contracts made from
+#: one template have the same text): bounded, the oldest half dropped when full.
+_PARSED: dict[str, ContractTerms] = {}
+_PARSED_MAX = 2048
+
+
+def _parsed(text: str) -> ContractTerms:
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) >= _PARSED_MAX:
+            for key in list(_PARSED)[: _PARSED_MAX // 2]:
+                del _PARSED[key]
+        found = _PARSED[text] = ContractTerms.model_validate_json(text)
+    return found
 
 
 class Versions:
-    """The signed versions of a set of contracts, read once; terms parsed once per version."""
+    """The signed versions of a set of contracts, read once (the terms as JSON text, parsed once per text)."""
 
-    def __init__(self, contract_ids: Sequence[int]) -> None:
-        self.by_contract: dict[int, list[ContractVersion]] = defaultdict(list)
-        rows = ContractVersion.objects.filter(contract_id__in=contract_ids, status=VersionStatus.SIGNED).order_by(
-            "effective_from", "number"
-        )
-        for version in rows:
-            self.by_contract[version.contract_id].append(version)
-        self._terms: dict[int, ContractTerms] = {}
-        self._parsed: dict[str, ContractTerms] = {}
+    def __init__(self, contract_ids: Iterable[int]) -> None:
+        #: contract id → [(effective from, terms text)], in the order they take effect.
+        self.by_contract: dict[int, list[tuple[datetime.date, str]]] = defaultdict(list)
+        self.loaded: set[int] = set()
+        self._load(list(contract_ids))
 
-    def at(self, contract: Contract, day: datetime.date) -> ContractTerms | None:
-        """As ``contract_terms_at``: the latest signed version effective on or before ``day``."""
-        if day < contract.start_date or (contract.end_date is not None and day > contract.end_date):
+    def _load(self, ids: list[int]) -> None:
+        for start in range(0, len(ids), 5000):  # a bounded number of parameters per query
+            part = ids[start : start + 5000]
+            rows = (
+                ContractVersion.objects.filter(contract_id__in=part, status=VersionStatus.SIGNED)
+                .order_by("effective_from", "number")
+                .annotate(text=Cast("terms_data", TextField()))
+                .values_list("contract_id", "effective_from", "text")
+            )
+            for contract_id, effective_from, text in rows:
+                self.by_contract[contract_id].append((effective_from, text))
+            self.loaded.update(part)
+
+    def at(self, contract: Contract, day: datetime.date, *, bounded: bool = True) -> ContractTerms | None:
+        """As ``contract_terms_at``: the latest signed version effective on or before ``day``
+        (``bounded=False``: even after the contract's end, e.g. for a period its termination cut)."""
+        if day < contract.start_date or (bounded and contract.end_date is not None and day > contract.end_date):
             return None
+        if contract.pk not in self.loaded:  # a contract the caller did not announce: read it now
+            self._load([contract.pk])
         found = None
-        for version in self.by_contract.get(contract.pk, ()):
-            if version.effective_from <= day:
-                found = version
-        if found is None:
-            return None
-        if found.pk not in self._terms:
-            # Contracts made from one template share their terms: parse each distinct text once.
-            text = json.dumps(found.terms_data, sort_keys=True)
-            if text not in self._parsed:
-                self._parsed[text] = found.terms
-            self._terms[found.pk] = self._parsed[text]
-        return self._terms[found.pk]
+        for effective_from, text in self.by_contract.get(contract.pk, ()):
+            if effective_from <= day:
+                found = text
+        return None if found is None else _parsed(found)
 
 
 def _d(day: datetime.date) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT")
+    return short_date(day)
 
 
 def _fee_periods(
@@ -182,6 +210,157 @@ def fee_lines(
     return lines
 
 
+REFUND_LABELS = {
+    "month": gettext_noop("Refund of the unused part of the monthly fee"),
+    "quarter": gettext_noop("Refund of the unused part of the quarterly fee"),
+    "year": gettext_noop("Refund of the unused part of the yearly fee"),
+}
+
+
+@dataclass(frozen=True)
+class BilledFee:
+    """A fee line of an issued invoice whose period runs past its contract's end (``issued_fees_past_end``)."""
+
+    line_id: int
+    invoice_id: int
+    source: str
+    period_start: datetime.date
+    period_end: datetime.date
+    amount: Decimal
+    vat_rate: Decimal
+    account_code: str
+    credited: Decimal  # what issued credit notes already gave back on this line
+
+
+def _billed_fees_query() -> Any:
+    credited = (
+        InvoiceLine.objects.filter(credited_line=OuterRef("pk"), invoice__status=InvoiceStatus.ISSUED)
+        .exclude(source__startswith="refund:")
+        .values("credited_line")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return InvoiceLine.objects.filter(
+        kind=LineKind.FEE,
+        source__startswith="fee:",
+        invoice__kind=InvoiceKind.INVOICE,
+        invoice__status=InvoiceStatus.ISSUED,
+        invoice__contract__end_date__isnull=False,
+        period_end__gt=F("invoice__contract__end_date"),
+    ).annotate(credited=Subquery(credited))
+
+
+def issued_fees_past_end(contracts: Sequence[Contract]) -> dict[int, list[BilledFee]]:
+    """Per contract, the fee lines of its issued invoices whose period ends after the contract's end
+    (a fee billed in advance, then the contract terminated inside or before that period). One query,
+    none when no contract of the chunk has an end date."""
+    ids = [contract.pk for contract in contracts if contract.end_date is not None]
+    found: dict[int, list[BilledFee]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = (
+        _billed_fees_query()
+        .filter(invoice__contract_id__in=ids)
+        .order_by("period_start", "pk")
+        .values_list(
+            "invoice__contract_id",
+            "pk",
+            "invoice_id",
+            "source",
+            "period_start",
+            "period_end",
+            "amount",
+            "vat_rate",
+            "account_code",
+            "credited",
+        )
+    )
+    for contract_id, pk, invoice_id, source, start, end, amount, vat_rate, account, credited in rows:
+        found[contract_id].append(
+            BilledFee(pk, invoice_id, source, start, end, amount, vat_rate, account, Decimal(credited or 0))
+        )
+    return found
+
+
+def refunds_pending(provider_id: int) -> Any:
+    """The ids of the provider's contracts with an issued fee past their end not refunded yet (a subquery)."""
+    refunded = InvoiceLine.objects.filter(
+        invoice__contract_id=OuterRef("invoice__contract_id"),
+        source__startswith="refund:",
+        period_end=OuterRef("period_end"),
+    )
+    return (
+        _billed_fees_query()
+        .filter(invoice__provider_id=provider_id)
+        .exclude(Exists(refunded))
+        .values("invoice__contract_id")
+    )
+
+
+def refund_source(contract_id: int, period_start: datetime.date) -> str:
+    return f"refund:{contract_id}:{period_start.isoformat()}"
+
+
+def refund_lines(
+    contract: Contract, versions: Versions, billed: Sequence[BilledFee], taken: set[str]
+) -> list[LineSpec]:
+    """The unserved part of each fee billed in advance on an issued invoice, the contract having ended
+    inside (or before) its period: a negative fee line, once (source ``refund:<contract>:<period start>``).
+
+    Refund = the billed amount − what the served days are worth (``ledger.periods.prorate`` of the fee in
+    force on the period's first day, from the period's start to the contract's end), less what issued
+    credit notes already gave back on that line. Worked example: 900.00 € billed for November, the contract
+    ends on 20 November → 900.00 − 20/30 × 900.00 = **300.00 €**.
+    """
+    end = contract.end_date
+    lines: list[LineSpec] = []
+    if end is None:
+        return lines
+    for fee in billed:
+        source = refund_source(contract.pk, fee.period_start)
+        if source in taken or fee.period_end <= end:
+            continue
+        terms = versions.at(contract, fee.period_start, bounded=False)
+        periodic = terms.periodic_fee if terms is not None else None
+        kind = periodic[1] if periodic is not None else "month"
+        if end < fee.period_start:
+            served = Decimal("0.00")  # ended before the period began: all of it is given back
+        elif periodic is not None:
+            served = prorate(periodic[0], kind, fee.period_start, end)
+        else:  # no fee in the terms any more: the line's own days
+            days = (fee.period_end - fee.period_start).days + 1
+            served = domain.cents(fee.amount * ((end - fee.period_start).days + 1) / days)
+        amount = min(fee.amount - served, fee.amount - fee.credited)
+        if amount <= 0:
+            continue
+        start = max(fee.period_start, end + datetime.timedelta(days=1))
+        description = _("%(label)s — contract %(reference)s, %(start)s to %(end)s (contract ended on %(ended)s)") % {
+            "label": _(REFUND_LABELS.get(kind, REFUND_LABELS["month"])),
+            "reference": contract.reference,
+            "start": _d(start),
+            "end": _d(fee.period_end),
+            "ended": _d(end),
+        }
+        lines.append(
+            LineSpec(
+                kind=LineKind.FEE,
+                description=description[:300],
+                quantity=Decimal(1),
+                unit_code=UNIT_ONE,
+                unit_price=-amount,
+                amount=-amount,
+                vat_rate=fee.vat_rate,
+                period_start=start,
+                period_end=fee.period_end,
+                source=source,
+                credited_invoice_id=fee.invoice_id,
+                credited_line_id=fee.line_id,
+                account=fee.account_code,
+            )
+        )
+    return lines
+
+
 def _movement_kind(movement: Movement) -> str:
     if movement.kind == MovementKind.OVERAGE:
         return LineKind.OVERAGE
@@ -191,6 +370,8 @@ def _movement_kind(movement: Movement) -> str:
         return LineKind.ADJUSTMENT
     if movement.source_kind == "catalogue_task":
         return LineKind.TASK
+    if movement.source_kind == "milestone":
+        return LineKind.MILESTONE
     what = movement.key.rsplit(":", 1)[-1]
     if what == "travel":
         return LineKind.TRAVEL
@@ -199,7 +380,8 @@ def _movement_kind(movement: Movement) -> str:
     return LineKind.WORK
 
 
-#: What a line needs of a movement (its rule snapshot, large, is read only for overage: ``_overage_rates``).
+#: What a line needs of a movement (its rule snapshot, large, is not read: ``_line_rules`` reads the two
+#: keys a line can use, for overage and catalogue tasks only).
 LINE_FIELDS = (
     "pk",
     "contract_id",
@@ -215,27 +397,52 @@ LINE_FIELDS = (
 )
 
 
-def _overage_rates(ids: list[int]) -> dict[int, Any]:
-    return (
-        {
-            pk: (rule or {}).get("billing", {}).get("overage_rate")
-            for pk, rule in Movement.objects.filter(pk__in=ids).values_list("pk", "rule")
-        }
-        if ids
-        else {}
-    )
+def _needs_rule(movement: Movement) -> bool:
+    return movement.kind == MovementKind.OVERAGE or movement.source_kind == "catalogue_task"
 
 
-def movement_line(movement: Movement, vat: Decimal, rate: Any = None) -> LineSpec:
-    """One billable movement as a line: hours × the overage rate when that is exact, else 1 × its amount."""
+def _line_rules(movements: Iterable[Movement]) -> dict[int, Any]:
+    """Per movement, what its line reads of its rule snapshot, in one query: an overage movement's
+    overage rate, a catalogue task's task (code, label, unit price, quantity)."""
+    wanted = {movement.pk: movement.kind == MovementKind.OVERAGE for movement in movements if _needs_rule(movement)}
+    if not wanted:
+        return {}
+    rows = Movement.objects.filter(pk__in=list(wanted)).values_list("pk", "rule__billing__overage_rate", "rule__task")
+    return {pk: rate if wanted[pk] else task for pk, rate, task in rows}
+
+
+def _task_quantity(movement: Movement, task: Any) -> tuple[Decimal, Decimal] | None:
+    """A catalogue task's (quantity, unit price) when quantity × price is exactly its amount (a
+    cancellation: the opposite quantity), else ``None``."""
+    if not isinstance(task, dict):
+        return None
+    try:
+        count = Decimal(str(task["quantity"]))
+        price = Decimal(str(task["unit_price"]))
+    except (KeyError, ArithmeticError, ValueError, TypeError):
+        return None
+    assert movement.amount is not None
+    if count <= 0 or price < 0:
+        return None
+    quantity = count if movement.amount >= 0 else -count
+    if domain.line_amount(quantity, price) != movement.amount:
+        return None
+    return quantity.normalize(), price
+
+
+def movement_line(movement: Movement, vat: Decimal, rule: Any = None) -> LineSpec:
+    """One billable movement as a line: hours × the overage rate, or a catalogue task's quantity × its
+    unit price, when that is exact; else 1 × its amount. ``rule``: what ``_line_rules`` read for it."""
     assert movement.amount is not None
     kind = _movement_kind(movement)
     description = f"{movement.description or movement.get_kind_display()} ({_d(movement.service_date)})"
     quantity, unit_code, unit_price = Decimal(1), UNIT_ONE, Decimal(movement.amount)
-    if kind == LineKind.OVERAGE and rate is not None:
+    if kind == LineKind.OVERAGE and rule is not None:
         hours = abs(Decimal(movement.quantity)).normalize()
-        if domain.line_amount(hours, Decimal(rate)) == movement.amount:
-            quantity, unit_code, unit_price = hours, UNIT_HOUR, Decimal(rate)
+        if domain.line_amount(hours, Decimal(rule)) == movement.amount:
+            quantity, unit_code, unit_price = hours, UNIT_HOUR, Decimal(rule)
+    elif kind == LineKind.TASK and (exact := _task_quantity(movement, rule)) is not None:
+        quantity, unit_price = exact
     return LineSpec(
         kind=kind,
         description=description[:300],
@@ -267,6 +474,7 @@ def candidate_contracts(
         (Q(start_date__lte=last) & (Q(end_date__isnull=True) | Q(end_date__gte=first)))
         | Q(pk__in=unbilled)
         | Q(pk__in=service_credits.credit_contracts_pending(provider_id, first))
+        | Q(pk__in=refunds_pending(provider_id))
     )
     if client_id is not None:
         contracts = contracts.filter(client_id=client_id)
@@ -278,6 +486,7 @@ class ChunkResult:
     drafted: int = 0
     emptied: int = 0
     skipped_issued: int = 0
+    refund_notes: int = 0
 
 
 def draft_chunk(
@@ -314,15 +523,17 @@ def draft_chunk(
             .order_by("service_date", "pk")
         ):
             movements[movement.contract_id].append(movement)
-        rates = _overage_rates([m.pk for found in movements.values() for m in found if m.kind == MovementKind.OVERAGE])
+        rules = _line_rules(m for found in movements.values() for m in found)
         taken_fees = _fees_taken(ids)
+        billed_fees = issued_fees_past_end(contracts)
         from pacte.billing import service_credits  # noqa: PLC0415  (it imports this module)
 
         credits = service_credits.credit_line_specs(ids, first, last)
-        new_invoices: list[Invoice] = []
+        new_invoices: list[tuple[Any, ...]] = []
         pending_lines: list[tuple[Contract, list[LineSpec]]] = []
         to_update: list[Invoice] = []
         to_delete: list[int] = []
+        refund_notes: list[tuple[Contract, list[LineSpec]]] = []
         for contract in contracts:
             invoice = existing.get(contract.pk)
             if invoice is not None and invoice.status == InvoiceStatus.ISSUED:
@@ -331,9 +542,17 @@ def draft_chunk(
             vat = domain.vat_rate_for(contract.client.postal_code, contract.client.country)
             specs = [line for line in fee_lines(contract, versions, first, last, vat) if line.source not in taken_fees]
             specs += [
-                movement_line(movement, vat, rates.get(movement.pk)) for movement in movements.get(contract.pk, ())
+                movement_line(movement, vat, rules.get(movement.pk)) for movement in movements.get(contract.pk, ())
             ]
             specs += credits.get(contract.pk, [])
+            refunds = refund_lines(contract, versions, billed_fees.get(contract.pk, ()), taken_fees)
+            if refunds:
+                # On the month's invoice while it stays positive; else a credit note on the invoice that
+                # billed the fee (a negative invoice is refused at issue).
+                if specs and domain.totals((line.amount, line.vat_rate) for line in specs + refunds).net >= 0:
+                    specs += refunds
+                else:
+                    refund_notes.append((contract, refunds))
             if not specs:
                 if invoice is not None:
                     to_delete.append(invoice.pk)
@@ -351,16 +570,17 @@ def draft_chunk(
                 "run_id": run_id,
             }
             if invoice is None:
-                invoice = Invoice(
-                    provider_id=contract.provider_id,
-                    client_id=contract.client_id,
-                    contract=contract,
-                    kind=InvoiceKind.INVOICE,
-                    billing_period=first,
-                    professional=contract.client.is_professional,
-                    **fields,
+                new_invoices.append(
+                    (
+                        contract.provider_id,
+                        contract.client_id,
+                        contract.pk,
+                        InvoiceKind.INVOICE.value,
+                        first,
+                        contract.client.is_professional,
+                        *fields.values(),
+                    )
                 )
-                new_invoices.append(invoice)
             else:
                 for name, value in fields.items():
                     setattr(invoice, name, value)
@@ -369,49 +589,161 @@ def draft_chunk(
             result.drafted += 1
         if to_delete:
             Invoice.objects.filter(pk__in=to_delete, status=InvoiceStatus.DRAFT).delete()
-        Invoice.objects.bulk_create(new_invoices)
+        new_ids = rows_insert(Invoice, INVOICE_FIELDS, new_invoices, with_ids=True)
         if to_update:
             rows_update(
                 Invoice, to_update, ["service_start", "service_end", "total_net", "total_vat", "total_gross", "run"]
             )
-        by_contract = {invoice.contract_id: invoice for invoice in [*new_invoices, *to_update]}
-        InvoiceLine.objects.bulk_create(
-            _line_rows((by_contract[contract.pk], specs) for contract, specs in pending_lines)
-        )
+        by_contract = {row[2]: pk for row, pk in zip(new_invoices, new_ids, strict=True)}
+        by_contract.update((invoice.contract_id, invoice.pk) for invoice in to_update if invoice.contract_id)
+        lines = _line_rows((by_contract[contract.pk], specs) for contract, specs in pending_lines)
+        rows_insert(InvoiceLine, LINE_COLUMNS, lines)
         if credits:
             service_credits.credit_lines_link(ids)
+        result.refund_notes = refund_notes_create(refund_notes)
     return result
 
 
 def _fees_taken(contract_ids: Sequence[int]) -> set[str]:
-    """Fee sources already on a line (of an issued invoice, or of another month's draft)."""
+    """Fee and refund sources already on a line (of an issued invoice, of another month's draft, of a
+    credit note giving a refund back)."""
     return set(
-        InvoiceLine.objects.filter(invoice__contract_id__in=contract_ids, kind=LineKind.FEE).values_list(
-            "source", flat=True
-        )
+        InvoiceLine.objects.filter(invoice__contract_id__in=contract_ids)
+        .filter(Q(kind=LineKind.FEE) | Q(source__startswith="refund:"))
+        .values_list("source", flat=True)
     )
 
 
-def _line_rows(pairs: Iterable[tuple[Invoice, list[LineSpec]]]) -> list[InvoiceLine]:
-    rows = []
-    for invoice, specs in pairs:
-        for position, spec in enumerate(specs, start=1):
-            rows.append(
-                InvoiceLine(
-                    invoice=invoice,
-                    position=position,
-                    kind=spec.kind,
-                    description=spec.description,
-                    quantity=spec.quantity,
-                    unit_code=spec.unit_code,
-                    unit_price=spec.unit_price,
-                    amount=spec.amount,
-                    vat_rate=spec.vat_rate,
-                    period_start=spec.period_start,
-                    period_end=spec.period_end,
-                    account_code=spec.account_code,
-                    movement_id=spec.movement_id,
-                    source=spec.source,
+#: A refund's credit note draft: its columns (the others take their defaults).
+NOTE_FIELDS = (
+    "provider_id",
+    "client_id",
+    "contract_id",
+    "kind",
+    "credited_invoice_id",
+    "professional",
+    "service_start",
+    "service_end",
+    "total_net",
+    "total_vat",
+    "total_gross",
+    "note",
+)
+
+
+def refund_notes_create(pending: Sequence[tuple[Contract, list[LineSpec]]]) -> int:
+    """One draft credit note per invoice whose fee is refunded (its lines positive, each crediting the fee
+    line, source ``refund:…``: the refund is taken, once). Issue it like any credit note. Two queries."""
+    notes: list[tuple[Any, ...]] = []
+    note_lines: list[list[LineSpec]] = []
+    for contract, refunds in pending:
+        by_invoice: dict[int, list[LineSpec]] = defaultdict(list)
+        for refund in refunds:
+            assert refund.credited_invoice_id is not None
+            by_invoice[refund.credited_invoice_id].append(refund)
+        for invoice_id, specs in by_invoice.items():
+            total = domain.totals((-line.amount, line.vat_rate) for line in specs)
+            reason = _("Refund of the unused part of the fee: contract %(reference)s ended on %(ended)s.") % {
+                "reference": contract.reference,
+                "ended": _d(contract.end_date) if contract.end_date else "",
+            }
+            notes.append(
+                (
+                    contract.provider_id,
+                    contract.client_id,
+                    contract.pk,
+                    InvoiceKind.CREDIT_NOTE.value,
+                    invoice_id,
+                    contract.client.is_professional,
+                    min(line.period_start for line in specs if line.period_start),
+                    max(line.period_end for line in specs if line.period_end),
+                    total.net,
+                    total.vat,
+                    total.gross,
+                    reason[:300],
                 )
             )
-    return rows
+            note_lines.append(specs)
+    if not notes:
+        return 0
+    ids = rows_insert(Invoice, NOTE_FIELDS, notes, with_ids=True)
+    rows = [
+        (
+            note_id,
+            position,
+            LineKind.CREDIT.value,
+            spec.description,
+            Decimal(1),
+            UNIT_ONE,
+            -spec.amount,
+            -spec.amount,
+            spec.vat_rate,
+            spec.period_start,
+            spec.period_end,
+            spec.account_code,
+            None,
+            spec.source,
+            spec.credited_line_id,
+        )
+        for note_id, specs in zip(ids, note_lines, strict=True)
+        for position, spec in enumerate(specs, start=1)
+    ]
+    rows_insert(InvoiceLine, (*LINE_COLUMNS, "credited_line_id"), rows)
+    return len(ids)
+
+
+#: A new draft's columns, in the order ``draft_chunk`` gives them (the others take their defaults).
+INVOICE_FIELDS = (
+    "provider_id",
+    "client_id",
+    "contract_id",
+    "kind",
+    "billing_period",
+    "professional",
+    "service_start",
+    "service_end",
+    "total_net",
+    "total_vat",
+    "total_gross",
+    "run_id",
+)
+LINE_COLUMNS = (
+    "invoice_id",
+    "position",
+    "kind",
+    "description",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "amount",
+    "vat_rate",
+    "period_start",
+    "period_end",
+    "account_code",
+    "movement_id",
+    "source",
+)
+
+
+def _line_rows(pairs: Iterable[tuple[int, list[LineSpec]]]) -> list[tuple[Any, ...]]:
+    """Each draft's lines as ``LINE_COLUMNS`` tuples, numbered from 1."""
+    return [
+        (
+            invoice_id,
+            position,
+            str(spec.kind),
+            spec.description,
+            spec.quantity,
+            spec.unit_code,
+            spec.unit_price,
+            spec.amount,
+            spec.vat_rate,
+            spec.period_start,
+            spec.period_end,
+            spec.account_code,
+            spec.movement_id,
+            spec.source,
+        )
+        for invoice_id, specs in pairs
+        for position, spec in enumerate(specs, start=1)
+    ]

@@ -44,6 +44,10 @@ class Party:
     rcs_city: str = ""
     is_professional: bool = True  # buyer: False for a consumer or an association outside a trade
     email: str = ""
+    #: Seller: its logo as issued, a copy in the documents store named by its SHA-256 (``snapshot.frozen_logo``);
+    #: empty without a logo, and in the data of invoices issued before logos were printed.
+    logo_file: str = ""
+    logo_sha256: str = ""
 
 
 @dataclass(frozen=True)

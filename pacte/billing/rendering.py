@@ -8,13 +8,18 @@ one is configured (the seal proves the provider issued it; the invoice is valid 
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
 from django.db import transaction
 
 from pacte.billing import facturx, snapshot
+from pacte.billing.invoice_data import InvoiceData
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from pacte.core.errors import ConflictError
+from pacte.documents import storage
 from pacte.documents.domain import sha256_hex
-from pacte.documents.errors import SealCertificateError
+from pacte.documents.errors import DocumentRenderError, SealCertificateError
 from pacte.documents.models import DocumentKind
 from pacte.documents.services import document_create_pdf
 
@@ -26,6 +31,30 @@ def invoice_xml(invoice: Invoice) -> bytes:
     if invoice.status != InvoiceStatus.ISSUED:
         raise ConflictError("Only an issued invoice has its e-invoice XML.")
     return facturx.cii_xml(snapshot.data_from_json(invoice.data))
+
+
+def logo_data_uri(data: InvoiceData) -> str:
+    """The seller's logo frozen with the invoice (``snapshot.frozen_logo``) as a ``data:`` URI, or "" without one.
+
+    The copy must still be the one that was issued (its SHA-256): a missing or altered file is an error,
+    never a PDF with another logo or none.
+    """
+    seller = data.seller
+    if not seller.logo_file:
+        return ""
+    try:
+        content = storage.read(seller.logo_file)
+    except (OSError, ValueError) as error:
+        raise DocumentRenderError(f"The logo of invoice {data.number} is missing: {seller.logo_file}.") from error
+    if sha256_hex(content) != seller.logo_sha256:
+        raise DocumentRenderError(f"The logo of invoice {data.number} has changed since it was issued.")
+    kind = "image/png" if content.startswith(b"\x89PNG") else "image/jpeg"
+    return f"data:{kind};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def invoice_pdf_context(data: InvoiceData) -> dict[str, Any]:
+    """The context of ``billing/pdf/invoice.html``: ``facturx.invoice_pdf_context`` and the frozen logo."""
+    return {**facturx.invoice_pdf_context(data), "logo": logo_data_uri(data)}
 
 
 def invoice_render_once(invoice_id: int) -> str:
@@ -44,7 +73,7 @@ def invoice_render_once(invoice_id: int) -> str:
             "actor": None,
             "provider": invoice.provider,
             "template_name": TEMPLATE,
-            "context": facturx.invoice_pdf_context(data),
+            "context": invoice_pdf_context(data),
             "title": title,
             "filename": f"{invoice.number}.pdf",
             "kind": DocumentKind.INVOICE,

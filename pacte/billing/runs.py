@@ -27,10 +27,10 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from pacte.billing import domain, drafting
+from pacte.billing import domain, drafting, parallel
 from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
 from pacte.billing.permissions import can_bill
-from pacte.billing.services import invoices_issue
+from pacte.billing.services import ISSUE_CHUNK, invoices_issue
 from pacte.ledger import closing
 from pacte.ledger import periods as ledger_periods
 from pacte.tenancy.models import Client, Membership, Provider
@@ -109,26 +109,40 @@ def run_draft(run: BillingRun, *, progress: Progress = _quiet, close_periods: bo
     total = len(contracts)
     BillingRun.objects.filter(pk=run.pk).update(total=total, done=0)
     today = timezone.localdate()
+    versions = drafting.Versions([contract.pk for contract in contracts])  # read once for the whole run
     if run.period_end < today:
         from pacte.billing import service_credits
 
         try:
             with transaction.atomic():
-                service_credits.credits_propose(run.provider, run.period_start, run.period_end, client=run.client)
+                service_credits.credits_propose(
+                    run.provider, run.period_start, run.period_end, client=run.client, versions=versions
+                )
         except Exception:  # noqa: BLE001  (the month's invoices do not wait for the SLA figures)
             logger.exception("billing run %s: the service credits could not be proposed", run.pk)
     progress("draft", 0, total)
     done = 0
     size = drafting.chunk_size()
-    for start in range(0, total, size):
-        chunk = contracts[start : start + size]
-        versions = drafting.Versions([contract.pk for contract in chunk])
-        if close_periods and run.period_end < today:
+    chunks = [contracts[start : start + size] for start in range(0, total, size)]
+    close = close_periods and run.period_end < today
+
+    def work(index: int, chunk: list[Any], send: parallel.Send) -> None:
+        if close:
             _ledger_close_chunk(chunk, run.period_start, run.period_end, versions)
         drafting.draft_chunk(chunk, first=run.period_start, last=run.period_end, run_id=run.pk, versions=versions)
-        done += len(chunk)
+        send(len(chunk))
+
+    def received(count: int) -> None:
+        nonlocal done
+        done += count
         BillingRun.objects.filter(pk=run.pk).update(done=done)
         progress("draft", done, total)
+
+    if parallel.enabled(len(chunks)):
+        parallel.fan_out(chunks, work, on_message=received)
+    else:
+        for index, chunk in enumerate(chunks):
+            work(index, chunk, received)
     drafted = run_drafts(run).count()
     BillingRun.objects.filter(pk=run.pk).update(status=RunStatus.DRAFTED, drafted=drafted)
     run.refresh_from_db()
@@ -170,13 +184,16 @@ def run_issue(
     progress("issue", 0, total)
     provider = run.provider
     refused: list[str] = []
+    versions = drafting.Versions(set(run_drafts(run).exclude(contract=None).values_list("contract_id", flat=True)))
+    size = min(drafting.chunk_size(), ISSUE_CHUNK)  # one numbering transaction per chunk
+    chunks = [ids[start : start + size] for start in range(0, total, size)]
+    turn = parallel.Turn() if parallel.enabled(len(chunks)) else None
+    done = 0
 
-    def invalid(invoice: Invoice, message: str) -> None:
-        refused.append(f"#{invoice.pk} ({invoice.client.name}): {message}")
+    def work(index: int, chunk: list[int], send: parallel.Send) -> None:
+        def invalid(invoice: Invoice, message: str) -> None:
+            send(("refused", f"#{invoice.pk} ({invoice.client.name}): {message}"))
 
-    size = drafting.chunk_size()
-    for start in range(0, total, size):
-        chunk = ids[start : start + size]
         issued = invoices_issue(
             actor=actor,
             provider=provider,
@@ -185,9 +202,25 @@ def run_issue(
             validate=validate,
             render=render,
             on_invalid=invalid,
+            versions=versions,
+            turn=(turn, index) if turn is not None else None,
         )
-        BillingRun.objects.filter(pk=run.pk).update(issued=F("issued") + len(issued))
-        progress("issue", min(start + len(chunk), total), total)
+        send(("issued", len(issued), len(chunk)))
+
+    def received(message: tuple[Any, ...]) -> None:
+        nonlocal done
+        if message[0] == "refused":
+            refused.append(message[1])
+            return
+        done += message[2]
+        BillingRun.objects.filter(pk=run.pk).update(issued=F("issued") + message[1])
+        progress("issue", min(done, total), total)
+
+    if turn is not None:
+        parallel.fan_out(chunks, work, on_message=received, turn=turn)
+    else:
+        for index, chunk in enumerate(chunks):
+            work(index, chunk, received)
     BillingRun.objects.filter(pk=run.pk).update(
         status=RunStatus.ISSUED if not refused else RunStatus.DRAFTED,
         finished_at=timezone.now(),

@@ -2,7 +2,8 @@
 
 The provider's admins and managers see every invoice of their provider, drafts included; a client's
 manager sees its company's *issued* invoices and credit notes; everyone else sees none. A foreign or
-hidden invoice is a 404.
+hidden invoice is a 404. The command line (``pacte invoice pdf``, ``pacte invoice export``) acts as the
+operator for one provider: ``invoice_by_number`` and ``invoices_issued`` take that provider's id.
 """
 
 from __future__ import annotations
@@ -65,11 +66,35 @@ def invoice_get(*, actor: Membership, pk: int) -> Invoice:
     return invoice
 
 
-def invoice_by_number(*, actor: Membership, number: str) -> Invoice:
-    invoice = invoice_scope(actor).filter(number=number).first()
-    if invoice is None:
-        raise Http404
-    return invoice
+def invoice_by_number(*, provider_id: int, number: str) -> Invoice | None:
+    """The provider's issued invoice or credit note ``number``, or None (for the command line, which acts as
+    the operator for one provider, not as a membership)."""
+    return (
+        Invoice.objects.filter(provider_id=provider_id, status=InvoiceStatus.ISSUED, number=number)
+        .select_related("document")
+        .first()
+    )
+
+
+def invoices_issued(
+    *,
+    provider_id: int,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    kind: str = "",
+) -> QuerySet[Invoice]:
+    """The provider's issued invoices and credit notes, issue dates in [since, until], in issue order (the
+    command line's reads, like ``invoice_by_number``)."""
+    invoices = Invoice.objects.filter(provider_id=provider_id, status=InvoiceStatus.ISSUED)
+    if since is not None:
+        invoices = invoices.filter(issue_date__gte=since)
+    if until is not None:
+        invoices = invoices.filter(issue_date__lte=until)
+    if kind in InvoiceKind.values:
+        invoices = invoices.filter(kind=kind)
+    return invoices.select_related("client", "credited_invoice", "document").order_by(
+        "issue_date", "kind", "sequence", "pk"
+    )
 
 
 def run_scope(actor: Membership) -> QuerySet[BillingRun]:

@@ -346,7 +346,11 @@ def _fee_of_month(contract: Contract, versions: drafting.Versions, first: dateti
 
 
 def compute_month(
-    contracts: Sequence[Contract], first: datetime.date, *, now: datetime.datetime | None = None
+    contracts: Sequence[Contract],
+    first: datetime.date,
+    *,
+    now: datetime.datetime | None = None,
+    versions: drafting.Versions | None = None,
 ) -> list[Computation]:
     """The month's computation of each contract with a fee and a service level that credits something.
 
@@ -355,7 +359,7 @@ def compute_month(
     """
     now = now or timezone.now()
     last = month_end(first)
-    versions = drafting.Versions([contract.pk for contract in contracts])
+    versions = versions or drafting.Versions([contract.pk for contract in contracts])
     wanted: list[tuple[Contract, Decimal, int]] = []
     for contract in contracts:
         found = _fee_of_month(contract, versions, first)
@@ -448,6 +452,7 @@ def credits_propose(
     client: Client | None = None,
     *,
     now: datetime.datetime | None = None,
+    versions: drafting.Versions | None = None,
 ) -> list[ServiceCredit]:
     """Compute the month's credits and store them as proposals; returns every credit of the month in scope.
 
@@ -467,7 +472,10 @@ def credits_propose(
     contracts = contracts.filter(Q(end_date__isnull=True) | Q(end_date__gte=first)).select_related("client")
     if client is not None:
         contracts = contracts.filter(client=client)
-    computed = {item.contract.pk: item for item in compute_month(list(contracts.order_by("pk")), first, now=now)}
+    computed = {
+        item.contract.pk: item
+        for item in compute_month(list(contracts.order_by("pk")), first, now=now, versions=versions)
+    }
     stamp = timezone.now()
     with transaction.atomic():
         existing = {

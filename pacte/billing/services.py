@@ -31,7 +31,7 @@ from pacte.audit.models import AuditEvent
 from pacte.billing import domain, snapshot
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind, Series
 from pacte.billing.permissions import can_bill
-from pacte.core.bulk import rows_update
+from pacte.core.bulk import rows_insert, rows_update
 from pacte.core.errors import ConflictError
 from pacte.tenancy.models import Membership, Provider
 from pacte.tenancy.permissions import require
@@ -50,15 +50,16 @@ class InvoiceInvalid(ConflictError):
 
 
 def series_for(provider_id: int, kind: str, year: int) -> Series:
-    prefix = PREFIXES[InvoiceKind(kind)]
-    series = Series.objects.filter(provider_id=provider_id, prefix=prefix, year=year).first()
+    # A started series keeps its prefix; a new one takes the provider's current prefix for its kind.
+    series = Series.objects.filter(provider_id=provider_id, kind=kind, year=year).order_by("pk").first()
     if series is not None:
         return series
+    prefix = Provider.objects.get(pk=provider_id).number_prefix(InvoiceKind(kind))
     try:
         with transaction.atomic():
             return Series.objects.create(provider_id=provider_id, kind=kind, prefix=prefix, year=year)
     except IntegrityError:
-        return Series.objects.get(provider_id=provider_id, prefix=prefix, year=year)
+        return Series.objects.get(provider_id=provider_id, kind=kind, prefix=prefix, year=year)
 
 
 def _fingerprint(data: dict[str, Any]) -> str:
@@ -82,6 +83,8 @@ def invoices_issue(
     validate: bool = True,
     render: bool = True,
     on_invalid: Callable[[Invoice, str], None] | None = None,
+    versions: Any = None,
+    turn: tuple[Any, int] | None = None,
 ) -> list[Invoice]:
     """Issue the drafts ``invoice_ids`` of ``provider`` (others are ignored); returns those issued now.
 
@@ -93,6 +96,28 @@ def invoices_issue(
     """
     if actor is not None:
         require(can_bill(actor))
+    if turn is None:
+        return _issue(actor, provider, invoice_ids, issue_date, validate, render, on_invalid, versions, None)
+    if len(invoice_ids) > ISSUE_CHUNK:
+        raise ValueError("A chunk that waits for its turn is issued in one transaction: at most ISSUE_CHUNK drafts.")
+    try:
+        return _issue(actor, provider, invoice_ids, issue_date, validate, render, on_invalid, versions, turn)
+    except BaseException:
+        turn[0].fail()  # the chunks after this one must not take numbers out of order
+        raise
+
+
+def _issue(
+    actor: Membership | None,
+    provider: Provider,
+    invoice_ids: Sequence[int],
+    issue_date: datetime.date | None,
+    validate: bool,
+    render: bool,
+    on_invalid: Callable[[Invoice, str], None] | None,
+    versions: Any,
+    turn: tuple[Any, int] | None,
+) -> list[Invoice]:
     day = issue_date or timezone.localdate()
     validated: dict[int, str] = {}
     negative = list(
@@ -109,7 +134,7 @@ def invoices_issue(
         on_invalid(invoice, message)
     if validate and (check := _validator()) is not None:
         drafts = _drafts(provider, invoice_ids)
-        context = snapshot.context_for(drafts)
+        context = snapshot.context_for(drafts, lines=True, versions=versions)
         for invoice in drafts:
             if _negative(invoice):
                 continue
@@ -131,7 +156,9 @@ def invoices_issue(
     issued: list[Invoice] = []
     ids = list(dict.fromkeys(invoice_ids))
     for start in range(0, len(ids), ISSUE_CHUNK):
-        issued += _issue_chunk(actor, provider, ids[start : start + ISSUE_CHUNK], day, validated if validate else None)
+        issued += _issue_chunk(
+            actor, provider, ids[start : start + ISSUE_CHUNK], day, validated if validate else None, versions, turn
+        )
     if render and issued:
         from pacte.billing.tasks import invoice_render
 
@@ -141,12 +168,14 @@ def invoices_issue(
 
 
 def _drafts(provider: Provider, ids: Sequence[int]) -> list[Invoice]:
-    return list(
+    drafts = list(
         Invoice.objects.filter(provider=provider, pk__in=ids, status=InvoiceStatus.DRAFT)
-        .select_related("provider", "client", "contract", "credited_invoice")
-        .prefetch_related("lines")
+        .select_related("client", "contract", "credited_invoice")
         .order_by("kind", "pk")
     )
+    for invoice in drafts:
+        invoice.provider = provider  # the one provider: not a copy per invoice
+    return drafts
 
 
 def _issue_chunk(
@@ -155,6 +184,25 @@ def _issue_chunk(
     ids: Sequence[int],
     day: datetime.date,
     validated: dict[int, str] | None,
+    versions: Any = None,
+    turn: tuple[Any, int] | None = None,
+) -> list[Invoice]:
+    """One numbering transaction; with ``turn`` (a ``parallel.Turn`` and this chunk's index), the series
+    is taken only once the chunk before has committed."""
+    issued = _issue_chunk_locked(actor, provider, ids, day, validated, versions, turn)
+    if turn is not None:
+        turn[0].done(turn[1])
+    return issued
+
+
+def _issue_chunk_locked(
+    actor: Membership | None,
+    provider: Provider,
+    ids: Sequence[int],
+    day: datetime.date,
+    validated: dict[int, str] | None,
+    versions: Any,
+    turn: tuple[Any, int] | None,
 ) -> list[Invoice]:
     with transaction.atomic():
         locked = set(
@@ -163,10 +211,10 @@ def _issue_chunk(
             .values_list("pk", flat=True)
         )
         drafts = _drafts(provider, list(locked))
-        context = snapshot.context_for(drafts)
+        context = snapshot.context_for(drafts, lines=True, versions=versions)
         prepared: list[tuple[Invoice, datetime.date, dict[str, Any]]] = []
         for invoice in drafts:
-            if not invoice.lines.all():
+            if not context.lines[invoice.pk]:
                 raise ConflictError(_("Draft #%(id)s has no line: there is nothing to invoice.") % {"id": invoice.pk})
             _check_credit_note(invoice)
             if _negative(invoice):
@@ -179,6 +227,8 @@ def _issue_chunk(
                 continue  # changed since it was validated (a run recomputed it): left as a draft, issue it again
             prepared.append((invoice, due, data))
         issued: list[Invoice] = []
+        if turn is not None:
+            turn[0].wait(turn[1])
         now = timezone.now()
         for kind in (InvoiceKind.INVOICE, InvoiceKind.CREDIT_NOTE):
             batch = [item for item in prepared if item[0].kind == kind]
@@ -222,20 +272,23 @@ def _issue_chunk(
             )
             series.last_issued_on = day
             series.save(update_fields=["last_number", "last_issued_on"])
-        AuditEvent.objects.bulk_create(
+        rows_insert(
+            AuditEvent,
+            ("provider_id", "actor_user_id", "actor_membership_id", "action", "object_type", "object_id")
+            + ("object_repr", "after"),
             [
-                AuditEvent(
-                    provider=provider,
-                    actor_user=actor.user if actor is not None else None,
-                    actor_membership=actor,
-                    action="billing.invoice_issue",
-                    object_type="billing.invoice",
-                    object_id=str(invoice.pk),
-                    object_repr=str(invoice.number),
-                    after={"number": invoice.number, "total_gross": str(invoice.total_gross)},
+                (
+                    provider.pk,
+                    actor.user_id if actor is not None else None,
+                    actor.pk if actor is not None else None,
+                    "billing.invoice_issue",
+                    "billing.invoice",
+                    str(invoice.pk),
+                    str(invoice.number),
+                    {"number": invoice.number, "total_gross": str(invoice.total_gross)},
                 )
                 for invoice in issued
-            ]
+            ],
         )
     return issued
 

@@ -7,21 +7,30 @@ invoice, so the PDF and the XML are always rendered from what was issued, whatev
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import functools
+import io
+import json
+import logging
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from pacte.billing import domain
 from pacte.billing.invoice_data import CREDIT_NOTE, INVOICE, InvoiceData, Line, Party, VatBreakdown
 from pacte.billing.models import Invoice, InvoiceKind
+from pacte.core.text import short_date
+from pacte.documents import storage
+from pacte.documents.domain import sha256_hex
 from pacte.tenancy.models import Client, Provider
+
+logger = logging.getLogger(__name__)
 
 #: ECB main refinancing operations rate in force on 1 January and 1 July (L441-10: it applies for the
 #: half-year). Add the new value each half-year; a later date uses the last known one.
@@ -52,6 +61,8 @@ def _address(value: str) -> str:
 
 
 def seller_party(provider: Provider) -> Party:
+    """The provider as the seller, its logo frozen (``frozen_logo``): call it once per provider, not per invoice."""
+    logo_file, logo_sha256 = frozen_logo(provider)
     return Party(
         name=provider.legal_name or provider.name,
         address=provider.address,
@@ -65,7 +76,60 @@ def seller_party(provider: Provider) -> Party:
         legal_form=provider.legal_form,
         share_capital=provider.share_capital,
         rcs_city=provider.rcs_city,
+        logo_file=logo_file,
+        logo_sha256=logo_sha256,
     )
+
+
+#: The longest side of a printed logo, in pixels (over 900 dpi at the 55 mm the PDF gives it: more only weighs).
+LOGO_MAX_SIDE = 2000
+#: What WeasyPrint embeds as it is in a PDF/A with an sRGB output intent: an RGB or grey PNG or JPEG.
+LOGO_KEPT_MODES = {"PNG": {"1", "L", "LA", "P", "RGB", "RGBA"}, "JPEG": {"L", "RGB"}}
+
+
+def frozen_logo(provider: Provider) -> tuple[str, str]:
+    """(storage name, SHA-256) of the provider's logo as invoices print it, or ``("", "")`` without one.
+
+    The logo is copied into the documents store as ``documents/<provider id>/logos/<sha256>.<ext>``:
+    the same picture is one file, a new logo is another one, and no file is ever rewritten, so an issued
+    invoice prints its logo forever. A logo that cannot be read any more (file lost, damaged) is logged
+    and left out: issuing never waits on a picture.
+    """
+    if not provider.logo:
+        return "", ""
+    try:
+        with provider.logo.open("rb") as handle:
+            content, extension = printable_logo(handle.read())
+    except Exception:  # the file is gone, or Pillow cannot decode it (it raises many kinds)
+        logger.warning("The logo of provider #%s cannot be read: invoices are issued without it.", provider.pk)
+        return "", ""
+    digest = sha256_hex(content)
+    name = f"{storage.PREFIX}/{provider.pk}/logos/{digest}{extension}"
+    if not storage.path_of(name).exists():
+        with contextlib.suppress(FileExistsError):  # another worker froze the same picture a moment ago
+            storage.write_new(name, content)
+    return name, digest
+
+
+def printable_logo(content: bytes) -> tuple[bytes, str]:
+    """The logo's bytes as a PDF/A-3 embeds them, and their extension.
+
+    An RGB or grey PNG or JPEG of at most ``LOGO_MAX_SIDE`` pixels is kept as uploaded (PNG transparency
+    included: PDF/A-3 allows soft masks). Anything else — a CMYK JPEG (DeviceCMYK is not allowed under
+    the sRGB output intent), a 16-bit PNG, a huge picture — is re-encoded as an sRGB PNG, transparency kept.
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(content)) as image:
+        kept = image.mode in LOGO_KEPT_MODES.get(str(image.format), set())
+        if kept and max(image.size) <= LOGO_MAX_SIDE:
+            return content, ".png" if image.format == "PNG" else ".jpg"
+        alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+        converted = image.convert("RGBA" if alpha else "RGB")
+    converted.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
+    output = io.BytesIO()
+    converted.save(output, format="PNG")
+    return output.getvalue(), ".png"
 
 
 def buyer_party(client: Client, *, email: str | None = None) -> Party:
@@ -108,9 +172,7 @@ def payment_terms_text(days: int, end_of_month: bool) -> str:
     return _("%(days)s days from the invoice date") % {"days": days}
 
 
-def _mentions(
-    *, professional: bool, rate: Decimal, vat_on_debits: bool, provider: Provider
-) -> tuple[list[tuple[str, str]], list[str]]:
+def _mentions(*, professional: bool, rate: Decimal, vat_on_debits: bool) -> tuple[list[tuple[str, str]], list[str]]:
     """(Factur-X notes with their subject codes, the mentions printed on the PDF)."""
     no_discount = _("No discount for early payment.")
     notes = [("AAB", no_discount)]
@@ -138,14 +200,43 @@ class Context:
 
     payment_terms: dict[int, tuple[int, bool]]  # invoice id → (days, end of month)
     emails: dict[int, str]  # client id → billing e-mail
+    lines: dict[int, tuple[Line, ...]] = dataclasses.field(default_factory=dict)  # invoice id → its lines
+    sellers: dict[int, Party] = dataclasses.field(default_factory=dict)  # provider id → the seller, logo frozen
 
 
-def context_for(invoices: list[Invoice]) -> Context:
-    """Payment terms and billing e-mails of ``invoices`` in a constant number of queries."""
+#: ``InvoiceLine`` columns as ``Line`` takes them (``context_for`` reads tuples: no model instance per line).
+LINE_VALUES = (
+    "invoice_id",
+    "position",
+    "description",
+    "quantity",
+    "unit_code",
+    "unit_price",
+    "amount",
+    "vat_rate",
+    "period_start",
+    "period_end",
+)
+
+
+def _lines_of(invoice_ids: list[int]) -> dict[int, tuple[Line, ...]]:
+    from pacte.billing.models import InvoiceLine
+
+    found: dict[int, list[Line]] = {pk: [] for pk in invoice_ids}
+    rows = InvoiceLine.objects.filter(invoice_id__in=invoice_ids).order_by("invoice_id", "position")
+    names = LINE_VALUES[1:]
+    for invoice_id, *values in rows.values_list(*LINE_VALUES):
+        found[invoice_id].append(Line(**dict(zip(names, values, strict=True))))
+    return {pk: tuple(lines) for pk, lines in found.items()}
+
+
+def context_for(invoices: list[Invoice], *, lines: bool = False, versions: Any = None) -> Context:
+    """Payment terms, billing e-mails, sellers (and with ``lines`` the lines) of ``invoices`` in a constant
+    number of queries."""
     from pacte.billing.drafting import Versions
     from pacte.tenancy.models import Contact, Membership, Role
 
-    versions = Versions([invoice.contract_id for invoice in invoices if invoice.contract_id])
+    versions = versions or Versions([invoice.contract_id for invoice in invoices if invoice.contract_id])
     terms: dict[int, tuple[int, bool]] = {}
     for invoice in invoices:
         found = None
@@ -165,7 +256,16 @@ def context_for(invoices: list[Invoice]) -> Context:
     ):
         if membership.user.email and membership.client_id is not None:
             emails[membership.client_id] = str(membership.user.email)
-    return Context(payment_terms=terms, emails=emails)
+    sellers: dict[int, Party] = {}
+    for invoice in invoices:
+        if invoice.provider_id not in sellers:
+            sellers[invoice.provider_id] = seller_party(invoice.provider)
+    return Context(
+        payment_terms=terms,
+        emails=emails,
+        lines=_lines_of([invoice.pk for invoice in invoices]) if lines else {},
+        sellers=sellers,
+    )
 
 
 def invoice_data(
@@ -177,13 +277,16 @@ def invoice_data(
     context: Context | None = None,
 ) -> InvoiceData:
     """The invoice as issued: parties as they are today, its lines, totals per VAT rate, mentions."""
-    with translation.override("fr"):
-        lines = list(invoice.lines.all())
+    with _french():
+        if context is not None and invoice.pk in context.lines:
+            lines = context.lines[invoice.pk]
+        else:
+            lines = tuple(_line(line) for line in invoice.lines.all())
         provider = invoice.provider
         client = invoice.client
         totals = domain.totals((line.amount, line.vat_rate) for line in lines)
         rate = invoice.penalty_rate or penalty_rate(due or issue_date)
-        notes, printed = _mentions(professional=invoice.professional, rate=rate, vat_on_debits=False, provider=provider)
+        notes, printed = _mentions_cached(invoice.professional, rate, False, translation.get_language())
         days, end_of_month = context.payment_terms[invoice.pk] if context else _terms_of(invoice)
         preceding = invoice.credited_invoice
         contract = invoice.contract
@@ -191,22 +294,11 @@ def invoice_data(
             type_code=CREDIT_NOTE if invoice.kind == InvoiceKind.CREDIT_NOTE else INVOICE,
             number=number,
             issue_date=issue_date,
-            seller=seller_party(provider),
+            seller=context.sellers.get(invoice.provider_id) or seller_party(provider)
+            if context
+            else seller_party(provider),
             buyer=buyer_party(client, email=context.emails.get(client.pk, "") if context else None),
-            lines=tuple(
-                Line(
-                    position=line.position,
-                    description=line.description,
-                    quantity=Decimal(line.quantity),
-                    unit_code=line.unit_code,
-                    unit_price=Decimal(line.unit_price),
-                    amount=Decimal(line.amount),
-                    vat_rate=Decimal(line.vat_rate),
-                    period_start=line.period_start,
-                    period_end=line.period_end,
-                )
-                for line in lines
-            ),
+            lines=lines,
             vat=totals.breakdown,
             total_net=totals.net,
             total_vat=totals.vat,
@@ -220,13 +312,41 @@ def invoice_data(
             preceding_number=preceding.number or "" if preceding is not None else "",
             preceding_date=preceding.issue_date if preceding is not None else None,
             payment_terms=payment_terms_text(days, end_of_month)
-            + (f" — {_('due %(date)s') % {'date': date_format(due, 'SHORT_DATE_FORMAT')}}" if due else ""),
+            + (f" — {_('due %(date)s') % {'date': short_date(due)}}" if due else ""),
             iban=provider.iban,
             bic=provider.bic,
             payment_reference=number,
             notes=tuple(notes),
             mentions=tuple(printed),
         )
+
+
+def _french() -> Any:
+    """French for the invoice's texts (switching costs more than the rest of a snapshot: not when it already is)."""
+    return contextlib.nullcontext() if translation.get_language() == "fr" else translation.override("fr")
+
+
+def _line(line: Any) -> Line:
+    return Line(
+        position=line.position,
+        description=line.description,
+        quantity=Decimal(line.quantity),
+        unit_code=line.unit_code,
+        unit_price=Decimal(line.unit_price),
+        amount=Decimal(line.amount),
+        vat_rate=Decimal(line.vat_rate),
+        period_start=line.period_start,
+        period_end=line.period_end,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _mentions_cached(
+    professional: bool, rate: Decimal, vat_on_debits: bool, language: str | None
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """``_mentions`` for one set of inputs in one language: the same few texts on thousands of invoices."""
+    notes, printed = _mentions(professional=professional, rate=rate, vat_on_debits=vat_on_debits)
+    return tuple(notes), tuple(printed)
 
 
 def _terms_of(invoice: Invoice) -> tuple[int, bool]:
@@ -250,22 +370,19 @@ def due_date_for(invoice: Invoice, issue_date: datetime.date, context: Context |
 # JSON --------------------------------------------------------------------------------------------
 
 
-def _jsonable(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
-    if isinstance(value, tuple | list):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {key: _jsonable(item) for key, item in vars(value).items()}  # no deep copy (asdict's cost)
-    return value
+        return vars(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
 def data_to_json(data: InvoiceData) -> dict[str, Any]:
-    result = _jsonable(data)
+    """``data`` as JSON data (decimals as strings, dates ISO): the C encoder and decoder do the walking."""
+    result = json.loads(json.dumps(data, default=_json_default))
     assert isinstance(result, dict)
     return result
 

@@ -22,6 +22,7 @@ from pacte.billing.permissions import can_bill
 from pacte.core.views import ActorRequiredMixin
 from pacte.documents.models import Document
 from pacte.interventions.views_sign import stored_pdf_response
+from pacte.tenancy import selectors as tenancy_selectors
 from pacte.tenancy.permissions import require
 
 RUNNING = (RunStatus.PENDING, RunStatus.DRAFTING, RunStatus.ISSUING)
@@ -135,8 +136,6 @@ class InvoiceListView(BillingPage):
         page = _page(request)
         size = selectors.PAGE_SIZE
         rows = list(invoices[(page - 1) * size : page * size + 1])
-        from pacte.tenancy.models import Client
-
         context = {
             "invoices": rows[:size],
             "page": page,
@@ -144,7 +143,7 @@ class InvoiceListView(BillingPage):
             "filters": request.GET,
             "statuses": InvoiceStatus.choices,
             "kinds": InvoiceKind.choices,
-            "clients": Client.objects.filter(provider_id=self.actor.provider_id).order_by("name"),
+            "clients": tenancy_selectors.client_list(actor=self.actor, include_archived=True),
         }
         return render(request, "billing/invoice_list.html", context)
 

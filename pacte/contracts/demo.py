@@ -294,6 +294,30 @@ def demo_contracts(provider: Provider, *, today: datetime.date) -> list[Contract
     _sign(_association_manager(provider, association), association_contract)
     contracts.append(association_contract)
 
+    # Metz: workstation and printer installs billed per catalogue task (no service level: the maintenance
+    # contract, which has one, keeps covering the SME's tickets).
+    tasks_terms = dict(templates["prestation"].default_terms)
+    tasks_terms["sites"] = metz_sites
+    tasks_terms["covered_categories"] = ["poste-de-travail"]
+    tasks_terms["billing_model"] = {
+        "kind": "per_task",
+        "catalogue": [
+            {"code": "POSTE", "label": "Installation d'un poste de travail", "price": "180.00"},
+            {"code": "IMPR", "label": "Installation d'une imprimante réseau", "price": "95.50"},
+        ],
+    }
+    tasks = services.contract_create(
+        actor=manager,
+        client=metz,
+        template=templates["prestation"],
+        title="Installations de postes et d'imprimantes à l'acte",
+        start_date=add_months(today.replace(day=1), -3),
+        duration_months=12,
+        terms=tasks_terms,
+    )
+    _sign(_client_manager(metz), tasks)
+    contracts.append(tasks)
+
     # A draft, to show drafting from a template.
     services.contract_create(
         actor=manager,

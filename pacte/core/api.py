@@ -139,3 +139,21 @@ def api_fields(names: Mapping[str, str]) -> Iterator[None]:
         raise ValidationError(
             {names.get(field, field): errors for field, errors in error.error_dict.items()}
         ) from error
+
+
+def uploaded_file(request: HttpRequest, field: str = "file", *, what: str = "the file") -> bytes:
+    """The bytes of the multipart field ``field``, read within the upload limit; the upload errors as API errors.
+
+    413: the body is over ``PACTE_UPLOAD_MAX_MB`` (refused before it is read); 400: a multipart body that
+    cannot be parsed; 422 on ``field``: no such file (``what`` names it: "Send the PDF as …").
+    """
+    from pacte.documents import uploads
+
+    try:
+        return uploads.read_uploaded_file(request, field)
+    except uploads.UploadTooLargeError as error:
+        raise HttpError(413, str(error)) from error
+    except uploads.UploadMalformedError as error:
+        raise HttpError(400, "The multipart body cannot be parsed.") from error
+    except uploads.UploadMissingError as error:
+        raise ValidationError({field: f"Send {what} as the multipart field `{field}`."}) from error

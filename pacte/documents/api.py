@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router
-from ninja.errors import HttpError
 
-from pacte.core.api import ERRORS, ErrorOut, request_actor
-from pacte.documents import uploads
+from pacte.core.api import ERRORS, ErrorOut, request_actor, uploaded_file
 from pacte.documents.permissions import can_verify_documents
 from pacte.documents.schemas import VerificationOut
 from pacte.documents.verification import document_verify
@@ -52,14 +49,7 @@ UPLOAD_BODY = {
 def document_verify_api(request: HttpRequest) -> dict[str, Any]:
     actor = request_actor(request)
     require(can_verify_documents(actor))
-    try:
-        content = uploads.read_uploaded_file(request, "file")
-    except uploads.UploadTooLargeError as error:
-        raise HttpError(413, str(error)) from error
-    except uploads.UploadMalformedError as error:
-        raise HttpError(400, "The multipart body cannot be parsed.") from error
-    except uploads.UploadMissingError as error:
-        raise ValidationError({"file": "Send the PDF as the multipart field `file`."}) from error
+    content = uploaded_file(request, "file", what="the PDF")
     result = document_verify(actor=actor, content=content)
     return {
         "status": str(result.status),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from pacte.contracts.models import Contract
 from pacte.contracts.terms import ContractTerms, FixedFee
+from pacte.core.bulk import rows_insert
 from pacte.ledger import pricing
 from pacte.ledger.models import Account, Movement, MovementKind, SourceKind
 from pacte.ledger.periods import CLOSE_WHATS, Period, _fixed_fee, _places, _rule, period_of, prorate
@@ -77,21 +78,57 @@ def _accounts(due: list[_Due]) -> dict[tuple[int, str], Account]:
     return found
 
 
-def _movement(item: _Due, account: Account, **fields: Any) -> Movement:
+#: The columns of a movement posted here (``rows_insert``: no model instance per row).
+MOVEMENT_FIELDS = (
+    "provider_id",
+    "client_id",
+    "contract_id",
+    "account_id",
+    "source_kind",
+    "source_id",
+    "rule",
+    "period_start",
+    "period_end",
+    "billable",
+    "kind",
+    "quantity",
+    "amount",
+    "service_date",
+    "key",
+    "detail",
+    "description",
+)
+
+
+class _Rules:
+    """Rule snapshots, one per terms object (contracts made from one template share theirs)."""
+
+    def __init__(self) -> None:
+        self.found: dict[int, tuple[ContractTerms, dict[str, Any]]] = {}
+
+    def __call__(self, terms: ContractTerms) -> dict[str, Any]:
+        if id(terms) not in self.found:
+            self.found[id(terms)] = (terms, _rule(terms))  # the terms are kept: their id stays theirs
+        return self.found[id(terms)][1]
+
+
+def _movement(item: _Due, account: Account, rules: _Rules, **fields: Any) -> tuple[Any, ...]:
     period = item.period
-    return Movement(
-        provider_id=item.contract.provider_id,
-        client_id=item.contract.client_id,
-        contract=item.contract,
-        account=account,
-        source_kind=SourceKind.PERIOD,
-        source_id=f"{item.contract.pk}:{period.start.isoformat()}",
-        rule=_rule(item.terms),
-        period_start=period.start,
-        period_end=period.end,
-        billable=fields.get("amount") is not None,
+    values = {
+        "provider_id": item.contract.provider_id,
+        "client_id": item.contract.client_id,
+        "contract_id": item.contract.pk,
+        "account_id": account.pk,
+        "source_kind": SourceKind.PERIOD.value,
+        "source_id": f"{item.contract.pk}:{period.start.isoformat()}",
+        "rule": rules(item.terms),
+        "period_start": period.start,
+        "period_end": period.end,
+        "billable": fields.get("amount") is not None,
+        "amount": None,
         **fields,
-    )
+    }
+    return tuple(values[name] for name in MOVEMENT_FIELDS)
 
 
 def periods_close_many(
@@ -108,7 +145,8 @@ def periods_close_many(
     accounts = _accounts(due)
     keys = [item.period.key(item.contract.pk, what) for item in due for what in ("allowance", *CLOSE_WHATS)]
     existing = set(Movement.objects.filter(key__in=keys).values_list("key", flat=True))
-    allowances: list[Movement] = []
+    rules = _Rules()
+    allowances: list[tuple[Any, ...]] = []
     for item in due:
         key = item.period.key(item.contract.pk, "allowance")
         if key in existing:
@@ -118,7 +156,8 @@ def periods_close_many(
             _movement(
                 item,
                 accounts[(item.contract.pk, item.model.included_unit)],
-                kind=MovementKind.ALLOWANCE,
+                rules,
+                kind=MovementKind.ALLOWANCE.value,
                 quantity=prorate(item.model.included_quantity, period.kind, period.start, period.end),
                 service_date=period.start,
                 key=key,
@@ -135,7 +174,8 @@ def periods_close_many(
                 )[:300],
             )
         )
-    posted = len(Movement.objects.bulk_create(allowances, ignore_conflicts=True)) if allowances else 0
+    rows_insert(Movement, MOVEMENT_FIELDS, allowances, ignore_conflicts=True)
+    posted = len(allowances)
     to_close = [
         item for item in due if not any(item.period.key(item.contract.pk, what) in existing for what in CLOSE_WHATS)
     ]
@@ -151,7 +191,7 @@ def periods_close_many(
         .values_list("account_id", "service_date", "kind", "quantity")
     ):
         rows[account_id].append((day, kind, Decimal(quantity)))
-    closes: list[Movement] = []
+    closes: list[tuple[Any, ...]] = []
     for item in to_close:
         account = accounts[(item.contract.pk, item.model.included_unit)]
         period = item.period
@@ -167,7 +207,8 @@ def periods_close_many(
                 _movement(
                     item,
                     account,
-                    kind=MovementKind.OVERAGE,
+                    rules,
+                    kind=MovementKind.OVERAGE.value,
                     quantity=-balance,
                     amount=amount,
                     service_date=period.end,
@@ -186,7 +227,8 @@ def periods_close_many(
                 _movement(
                     item,
                     account,
-                    kind=MovementKind.EXPIRY,
+                    rules,
+                    kind=MovementKind.EXPIRY.value,
                     quantity=-balance,
                     service_date=period.end,
                     key=period.key(item.contract.pk, "expiry"),
@@ -194,6 +236,6 @@ def periods_close_many(
                     description=(_("Unused allowance expired %(start)s – %(end)s") % dates)[:300],
                 )
             )
-    if closes:
-        posted += len(Movement.objects.bulk_create(closes, ignore_conflicts=True))
+    rows_insert(Movement, MOVEMENT_FIELDS, closes, ignore_conflicts=True)
+    posted += len(closes)
     return posted

@@ -38,6 +38,7 @@ class SourceKind(models.TextChoices):
     SHEET = "sheet", _("Signed intervention sheet")
     TIME_ENTRY = "time_entry", _("Time entry on a ticket")
     CATALOGUE_TASK = "catalogue_task", _("Catalogue task")
+    MILESTONE = "milestone", _("Project milestone")
     PERIOD = "period", _("Contract period")
     BLOCK = "block", _("Prepaid block")
     ADJUSTMENT = "adjustment", _("Manager's adjustment")

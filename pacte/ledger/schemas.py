@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from pacte.contracts.schemas import InDate
 from pacte.core.api import InputSchema
 
 UnitName = Literal["hours", "interventions", "credits", "euros"]
@@ -80,3 +81,40 @@ class LeakReportOut(Schema):
         ..., description="Billable movements of an ended period; invoices will link them in a later version."
     )
     truncated: list[str]
+
+
+class TaskIn(InputSchema):
+    code: str = Field(..., min_length=1, max_length=30, description="The task's code in the contract's catalogue.")
+    quantity: int = Field(1, ge=1, le=999, description="How many were performed (1–999).")
+    performed_on: InDate = Field(
+        ..., description="The day it was performed: the catalogue price in force that day applies (not in the future)."
+    )
+    ticket_id: int | None = Field(None, ge=1, le=2**62, description="A ticket of the contract's client.")
+    intervention_id: int | None = Field(None, ge=1, le=2**62, description="A sheet of the contract's client.")
+    note: str = Field("", max_length=300)
+
+
+class TaskCancelIn(InputSchema):
+    reason: str = Field("", max_length=300)
+
+
+class MilestoneAcceptIn(InputSchema):
+    accepted_on: InDate | None = Field(
+        None, description="The acceptance day (default today): the milestone's amount in force that day is billed."
+    )
+    note: str = Field("", max_length=300)
+
+
+class MilestoneOut(Schema):
+    index: int | None = Field(..., description="Its position in the terms in force; null: accepted, no longer named.")
+    label: str
+    amount: Decimal
+    expected_on: datetime.date | None
+    accepted_on: datetime.date | None = Field(..., description="Null: to accept.")
+    movement_id: int | None
+    invoiced: bool = Field(..., description="Billed by an issued invoice.")
+
+
+class MilestoneListOut(Schema):
+    contract_id: int
+    milestones: list[MilestoneOut]

@@ -15,15 +15,25 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import Query, Router
-from ninja.errors import HttpError
 from ninja.responses import Status
 
 from pacte.assets import selectors as asset_selectors
 from pacte.assets.models import Asset
 from pacte.contracts import selectors as contract_selectors
 from pacte.contracts.models import ServiceCategory
-from pacte.core.api import CURSOR, ERRORS, ID, LIMIT, WRITE_ERRORS, ErrorOut, Page, api_fields, paginate, request_actor
-from pacte.documents import uploads
+from pacte.core.api import (
+    CURSOR,
+    ERRORS,
+    ID,
+    LIMIT,
+    WRITE_ERRORS,
+    ErrorOut,
+    Page,
+    api_fields,
+    paginate,
+    request_actor,
+    uploaded_file,
+)
 from pacte.servicedesk import downloads, messaging, selectors, services
 from pacte.servicedesk.models import Channel, Team, Ticket, TicketAttachment, TicketEvent, TicketMessage
 from pacte.servicedesk.permissions import can_work_tickets
@@ -424,14 +434,7 @@ def _internal_flag(request: HttpRequest) -> bool:
 def attachment_create(request: HttpRequest, ticket_id: int) -> Status[TicketAttachment]:
     actor = request_actor(request)
     ticket = _ticket(request, ticket_id)
-    try:
-        data = uploads.read_uploaded_file(request, "file")
-    except uploads.UploadTooLargeError as error:
-        raise HttpError(413, str(error)) from error
-    except uploads.UploadMalformedError as error:
-        raise HttpError(400, "The multipart body cannot be parsed.") from error
-    except uploads.UploadMissingError as error:
-        raise ValidationError({"file": "Send the file as the multipart field `file`."}) from error
+    data = uploaded_file(request, "file", what="the file")
     internal = _internal_flag(request)
     filename = getattr(request.FILES.get("file"), "name", "") or "file"
     with api_fields(FIELD_NAMES):

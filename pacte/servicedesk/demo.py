@@ -81,6 +81,66 @@ def _category(provider: Provider, code: str) -> ServiceCategory | None:
     return ServiceCategory.objects.filter(provider=provider, code=code).first()
 
 
+def _outage_day(now: datetime.datetime) -> datetime.date:
+    """A Tuesday of the last quarter's first month before this month (1 Jan, Apr, Jul or Oct): a month the
+    billing chapter bills with the Metz maintenance quarterly fee, so its service credit has a fee to lower."""
+    today = now.astimezone(PARIS).date()
+    first = today.replace(day=1, month=(today.month - 1) // 3 * 3 + 1)
+    if first == today.replace(day=1):
+        month = first.month - 3
+        first = first.replace(year=first.year - 1, month=month + 12) if month < 1 else first.replace(month=month)
+    return first + datetime.timedelta(days=(1 - first.weekday()) % 7 + 7)  # its second Tuesday
+
+
+def _breached_outage(
+    provider: Provider,
+    now: datetime.datetime,
+    tech: Membership,
+    team: Team,
+    metz: Client,
+    requester: Contact,
+    server: Asset | None,
+) -> Ticket:
+    """Metz, weeks ago: the ERP server down, restored after 7 h on the 4-hour service level (GTR breached:
+    the billing chapter's service credit)."""
+    day = _outage_day(now)
+    opened = datetime.datetime.combine(day, datetime.time(9, 30), tzinfo=PARIS)
+    ticket = services.ticket_open(
+        actor=tech,
+        client=metz,
+        requester=requester,
+        title="ERP inaccessible : le serveur d'application ne répond plus",
+        description="Appel de Karim Benali à 9 h 30 : plus aucun poste ne se connecte à l'ERP, la production "
+        "est à l'arrêt.",
+        site=server.site if server is not None else None,
+        assets=[server] if server is not None else [],
+        category=_category(provider, "serveur"),
+        impact="high",
+        urgency="high",
+        channel="phone",
+        at=opened,
+    )
+    services.ticket_assign(
+        actor=tech, ticket=ticket, assignee=tech, team=team, at=opened + datetime.timedelta(minutes=5)
+    )
+    services.intervention_started(actor=tech, ticket=ticket, at=opened + datetime.timedelta(minutes=40))
+    services.ticket_status_set(
+        actor=tech,
+        ticket=ticket,
+        status="restored",
+        comment="Contrôleur RAID remplacé, base de l'ERP vérifiée : les postes se reconnectent.",
+        at=opened + datetime.timedelta(hours=7),
+    )
+    services.ticket_status_set(
+        actor=tech,
+        ticket=ticket,
+        status="resolved",
+        comment="Surveillance du contrôleur ajoutée ; rapport d'incident envoyé.",
+        at=opened + datetime.timedelta(days=1),
+    )
+    return ticket
+
+
 @transaction.atomic
 def demo_tickets(provider: Provider, *, now: datetime.datetime | None = None) -> list[Ticket]:
     """Create the chapter (once). Returns the tickets created."""
@@ -292,6 +352,8 @@ def demo_tickets(provider: Provider, *, now: datetime.datetime | None = None) ->
         at=opened + datetime.timedelta(days=3, hours=-3),
     )
     tickets.append(ticket)
+
+    tickets.append(_breached_outage(provider, now, tech, team, metz, karim, server))
 
     if server is not None:
         from pacte.servicedesk.alerts import alert_receive

@@ -1,4 +1,4 @@
-"""REST endpoints for clients, sites, contacts and memberships (thin: parse, call one service)."""
+"""REST endpoints for clients, sites, contacts, memberships and the provider (thin: parse, call one service)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
-from pacte.tenancy import selectors, services
-from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy import domain, selectors, services
+from pacte.tenancy.models import Client, Contact, Membership, Provider, Site
 from pacte.tenancy.permissions import can_view_memberships, require
 from pacte.tenancy.schemas import (
     ClientIn,
@@ -23,6 +23,8 @@ from pacte.tenancy.schemas import (
     MembershipIn,
     MembershipOut,
     MembershipPatch,
+    ProviderOut,
+    ProviderPatch,
     SiteIn,
     SiteOut,
     SitePatch,
@@ -241,3 +243,35 @@ def membership_archive(request: HttpRequest, membership_id: int) -> dict[str, An
     actor = request_actor(request)
     membership = _visible_membership(actor, membership_id)
     return _membership_out(services.membership_archive(actor=actor, membership=membership))
+
+
+# The provider's legal identity -------------------------------------------------------------------
+
+
+def _provider_out(provider: Provider) -> dict[str, Any]:
+    data = {name: getattr(provider, name) for name in services.PROVIDER_IDENTITY_FIELDS}
+    gaps = domain.invoice_identity_gaps(provider)
+    return {
+        "id": provider.pk,
+        **data,
+        "has_logo": bool(provider.logo),
+        "missing_mentions": [{"field": gap.field, "message": gap.message, "rules": list(gap.rules)} for gap in gaps],
+    }
+
+
+@router.get("/provider", response={200: ProviderOut, **ERRORS}, summary="Get the provider's legal identity")
+def provider_get(request: HttpRequest) -> dict[str, Any]:
+    """The legal identity printed on the provider's invoices, its numbering prefixes and what invoices still miss."""
+    actor = request_actor(request)
+    require(actor.is_provider_side)
+    return _provider_out(selectors.provider_get(actor=actor))
+
+
+@router.patch("/provider", response={200: ProviderOut, **WRITE_ERRORS}, summary="Update the provider's legal identity")
+def provider_update(request: HttpRequest, payload: ProviderPatch) -> dict[str, Any]:
+    """The provider's admins and managers; a new prefix applies to the numbering series started afterwards."""
+    actor = request_actor(request)
+    require(actor.is_provider_side)
+    data = payload.dict(exclude_unset=True)
+    data = {key: value for key, value in data.items() if value is not None or key == "share_capital"}
+    return _provider_out(services.provider_update(actor=actor, **data))

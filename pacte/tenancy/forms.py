@@ -6,7 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pacte.core.text import compact_identifier
-from pacte.tenancy.models import Client, Contact, Role, Site
+from pacte.tenancy import domain
+from pacte.tenancy.models import Client, Contact, Provider, Role, Site
 
 
 class IdentifierCleaningMixin:
@@ -93,3 +94,68 @@ class MembershipRoleForm(forms.Form):
             kwargs.setdefault("initial", {"role": instance.role})
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(role.value, role.label) for role in roles]  # type: ignore[attr-defined]
+
+
+class ProviderIdentityForm(IdentifierCleaningMixin, forms.ModelForm):
+    """The legal identity printed on the provider's invoices, and its numbering prefixes."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(domain.LOGO_TYPES)}),
+        help_text=_("PNG or JPEG, 1 MB at most."),
+    )
+
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "legal_name",
+            "legal_form",
+            "share_capital",
+            "rcs_city",
+            "siren",
+            "siret",
+            "vat_number",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "einvoicing_address",
+            "iban",
+            "bic",
+            "late_penalty_text",
+            "invoice_prefix",
+            "credit_note_prefix",
+        ]
+        widgets = {"late_penalty_text": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "late_penalty_text": _(
+                "Printed in the payment terms of your contracts. Invoices print the legal mentions themselves: "
+                "the penalty rate of the half-year and the 40 € recovery indemnity."
+            )
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typed with spaces (``FR76 3000 6000 …``, ``732 829 320``); the model's checks run on the compact value.
+        for name in ("siren", "siret", "vat_number", "iban", "bic"):
+            self.fields[name].max_length = 50  # type: ignore[attr-defined]
+            self.fields[name].widget.attrs["maxlength"] = 50
+            self.fields[name].validators = []
+        self.fields["logo"].initial = self.instance.logo if self.instance.logo else None
+
+    def clean_iban(self) -> str:
+        return domain.iban_compact(self.cleaned_data.get("iban") or "")
+
+    def clean_bic(self) -> str:
+        return domain.iban_compact(self.cleaned_data.get("bic") or "")
+
+    def clean_logo(self) -> Any:
+        """``None`` (unchanged), ``False`` (removed) or the upload's bytes (checked here, then by the service)."""
+        upload = self.cleaned_data.get("logo")
+        if not upload:
+            return upload
+        if upload.size > domain.LOGO_MAX_BYTES:
+            raise forms.ValidationError(_("The logo is over 1 MB: export it smaller."))
+        return upload.read()

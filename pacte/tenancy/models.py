@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -33,6 +35,45 @@ def validate_siret(value: str) -> None:
 def validate_vat(value: str) -> None:
     if value and not domain.vat_is_valid(value):
         raise ValidationError(_("Enter a valid French VAT number (FR + 2-character key + SIREN)."), code="vat")
+
+
+def validate_iban(value: str) -> None:
+    if value and not domain.iban_is_valid(value):
+        raise ValidationError(
+            _("Enter a valid IBAN (country code, check digits and account number, e.g. FR76 3000 6000 0112 …)."),
+            code="iban",
+        )
+
+
+def validate_bic(value: str) -> None:
+    if value and not domain.bic_is_valid(value):
+        raise ValidationError(_("Enter a valid BIC: 8 or 11 letters and digits (e.g. AGRIFRPP)."), code="bic")
+
+
+def validate_number_prefix(value: str) -> None:
+    if not domain.number_prefix_is_valid(value):
+        raise ValidationError(
+            _(
+                "Use 1 to %(max)s letters, digits or the signs + - _ / (no space or dot): "
+                "numbers read <prefix>-<year>-000001."
+            ),
+            code="number_prefix",
+            params={"max": domain.NUMBER_PREFIX_MAX_LENGTH},
+        )
+
+
+def validate_einvoicing_address(value: str) -> None:
+    if value and not domain.einvoicing_address_is_well_formed(value):
+        raise ValidationError(
+            _("Only letters, digits and the signs - _ . are allowed in an e-invoicing address."),
+            code="einvoicing_address",
+        )
+
+
+PREFIX_HELP = _(
+    "Numbers read <prefix>-<year>-000001. A change applies to the series started afterwards (a new year, "
+    "or the first number of its kind): a series already started this year keeps its prefix."
+)
 
 
 class LegalIdentityMixin(models.Model):
@@ -83,9 +124,15 @@ class Provider(LegalIdentityMixin, ArchivableModel):
     legal_form = models.CharField(_("legal form"), max_length=50, blank=True)
     share_capital = models.DecimalField(_("share capital"), max_digits=14, decimal_places=2, null=True, blank=True)
     rcs_city = models.CharField(_("RCS city"), max_length=100, blank=True)
-    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
-    bic = models.CharField(_("BIC"), max_length=11, blank=True)
-    einvoicing_address = models.CharField(_("e-invoicing address"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    einvoicing_address = models.CharField(
+        _("e-invoicing address"),
+        max_length=100,
+        blank=True,
+        validators=[validate_einvoicing_address],
+        help_text=_("Scheme 0225: your SIREN, or your SIREN, “_” and a suffix. Leave empty to use the SIREN."),
+    )
     logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
     late_penalty_text = models.TextField(
         _("late-payment wording"),
@@ -96,6 +143,21 @@ class Provider(LegalIdentityMixin, ArchivableModel):
         ),
     )
 
+    invoice_prefix = models.CharField(
+        _("invoice number prefix"),
+        max_length=domain.NUMBER_PREFIX_MAX_LENGTH,
+        default=domain.DEFAULT_INVOICE_PREFIX,
+        validators=[validate_number_prefix],
+        help_text=PREFIX_HELP,
+    )
+    credit_note_prefix = models.CharField(
+        _("credit note number prefix"),
+        max_length=domain.NUMBER_PREFIX_MAX_LENGTH,
+        default=domain.DEFAULT_CREDIT_NOTE_PREFIX,
+        validators=[validate_number_prefix],
+        help_text=PREFIX_HELP,
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("provider")
@@ -103,6 +165,41 @@ class Provider(LegalIdentityMixin, ArchivableModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, list[Any]] = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors.update({key: list(value) for key, value in error.message_dict.items()})
+        if (
+            self.einvoicing_address
+            and domain.einvoicing_address_is_well_formed(self.einvoicing_address)
+            and not domain.einvoicing_address_matches_siren(self.einvoicing_address, self.siren)
+        ):
+            if self.siren:
+                message = _(
+                    "With scheme 0225 the address is your SIREN (%(siren)s), or it followed by “_” and a suffix."
+                )
+                errors.setdefault("einvoicing_address", []).append(
+                    ValidationError(message, code="einvoicing_siren", params={"siren": self.siren})
+                )
+            else:
+                message = _("Enter the SIREN first: the e-invoicing address starts with it.")
+                errors.setdefault("einvoicing_address", []).append(ValidationError(message, code="einvoicing_siren"))
+        if (
+            self.invoice_prefix
+            and self.credit_note_prefix
+            and not domain.number_prefixes_differ(self.invoice_prefix, self.credit_note_prefix)
+        ):
+            message = _("Credit notes need a prefix of their own, different from the invoices' one.")
+            errors.setdefault("credit_note_prefix", []).append(ValidationError(message, code="same_prefix"))
+        if errors:
+            raise ValidationError(errors)
+
+    def number_prefix(self, kind: str) -> str:
+        """The prefix of a new series of ``kind`` (``invoice`` or ``credit_note``)."""
+        return self.credit_note_prefix if kind == "credit_note" else self.invoice_prefix
 
 
 class Client(LegalIdentityMixin, ArchivableModel):

@@ -45,3 +45,8 @@ def assignable_roles(actor: Membership) -> list[Role]:
     if actor.role == Role.CLIENT_MANAGER:
         return [Role.CLIENT_MANAGER, Role.CLIENT_USER]
     return []
+
+
+def can_edit_provider_identity(actor: Membership) -> bool:
+    """The provider's legal identity and numbering prefixes: its admins and managers."""
+    return actor.role in MANAGERS

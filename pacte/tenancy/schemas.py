@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from ninja import Field, Schema
@@ -149,3 +150,56 @@ class MembershipIn(InputSchema):
 
 class MembershipPatch(InputSchema):
     role: RoleName
+
+
+class IdentityGapOut(Schema):
+    field: str
+    message: str
+    rules: list[str] = Field(..., description="The validation rules an invoice fails while this is missing.")
+
+
+class ProviderOut(Schema):
+    id: int
+    name: str
+    legal_name: str
+    legal_form: str
+    share_capital: Decimal | None
+    rcs_city: str
+    siren: str
+    siret: str
+    vat_number: str
+    address: str
+    postal_code: str
+    city: str
+    country: str
+    einvoicing_address: str
+    iban: str
+    bic: str
+    late_penalty_text: str
+    invoice_prefix: str
+    credit_note_prefix: str
+    has_logo: bool
+    missing_mentions: list[IdentityGapOut] = Field(
+        ..., description="What the provider's invoices still miss (empty: every mandatory mention is there)."
+    )
+
+
+class ProviderPatch(InputSchema):
+    name: str | None = Field(None, min_length=1, max_length=150)
+    legal_name: str | None = Field(None, max_length=150)
+    legal_form: str | None = Field(None, max_length=50)
+    share_capital: Decimal | None = Field(None, ge=0, max_digits=14, decimal_places=2, strict=False)
+    rcs_city: str | None = Field(None, max_length=100)
+    siren: str | None = Field(None, max_length=30)
+    siret: str | None = Field(None, max_length=30)
+    vat_number: str | None = Field(None, max_length=30)
+    address: str | None = Field(None, max_length=200)
+    postal_code: str | None = Field(None, max_length=10)
+    city: str | None = Field(None, max_length=100)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    einvoicing_address: str | None = Field(None, max_length=105)
+    iban: str | None = Field(None, max_length=50)
+    bic: str | None = Field(None, max_length=20)
+    late_penalty_text: str | None = Field(None, max_length=2000)
+    invoice_prefix: str | None = Field(None, min_length=1, max_length=12)
+    credit_note_prefix: str | None = Field(None, min_length=1, max_length=12)

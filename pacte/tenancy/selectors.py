@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy.models import Client, Contact, Membership, Provider, Site
 
 
 def _search_term(search: str) -> str:
@@ -97,3 +97,8 @@ def memberships_of_user(*, user_id: int) -> QuerySet[Membership]:
         .select_related("provider", "client")
         .order_by("provider__name", "client__name", "id")
     )
+
+
+def provider_get(*, actor: Membership) -> Provider:
+    """The actor's own provider (its legal identity), fresh from the database."""
+    return Provider.objects.get(pk=actor.provider_id)

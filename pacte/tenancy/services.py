@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from typing import Any
 
+import filetype
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from pacte.accounts.models import User
 from pacte.audit.services import archive_once, audit_changes, audit_record, snapshot
 from pacte.core.services import apply_fields, ensure_not_archived
 from pacte.core.text import compact_identifier
+from pacte.tenancy import domain as tenancy_domain
 from pacte.tenancy.models import Client, Contact, Membership, Provider, Role, Site
 from pacte.tenancy.permissions import (
     assignable_roles,
+    can_edit_provider_identity,
     can_manage_client_records,
     can_manage_clients,
     can_manage_memberships,
@@ -310,3 +316,107 @@ def membership_bootstrap(*, user: User, provider: Provider, role: str, client: C
 
 def random_password() -> str:
     return secrets.token_urlsafe(18)
+
+
+# The provider's legal identity (its managers) ----------------------------------------------------
+
+PROVIDER_IDENTITY_FIELDS = (
+    "name",
+    "legal_name",
+    "legal_form",
+    "share_capital",
+    "rcs_city",
+    "siren",
+    "siret",
+    "vat_number",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "einvoicing_address",
+    "iban",
+    "bic",
+    "late_penalty_text",
+    "invoice_prefix",
+    "credit_note_prefix",
+)
+
+
+def _normalise_provider_fields(data: dict[str, Any]) -> dict[str, Any]:
+    cleaned = _normalise_identifiers(data)
+    for name in ("iban", "bic"):
+        if name in cleaned:
+            cleaned[name] = tenancy_domain.iban_compact(cleaned[name] or "")
+    for name in ("einvoicing_address", "invoice_prefix", "credit_note_prefix"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+    return cleaned
+
+
+def logo_extension(content: bytes) -> str:
+    """The file extension of an accepted logo (PNG or JPEG, by its bytes, at most 1 MB); ValidationError else."""
+    if len(content) > tenancy_domain.LOGO_MAX_BYTES:
+        raise ValidationError({"logo": _("The logo is over 1 MB: export it smaller.")})
+    kind = filetype.guess(content)
+    extension = tenancy_domain.LOGO_TYPES.get(kind.mime) if kind is not None else None
+    if extension is None:
+        raise ValidationError({"logo": _("The logo must be a PNG or JPEG image.")})
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+    except Exception as error:  # Pillow raises many kinds for a damaged file
+        raise ValidationError({"logo": _("This image is damaged: it cannot be read.")}) from error
+    return extension
+
+
+def _check_prefixes_free(provider: Provider) -> None:
+    """A prefix may not be one the other kind's series already carry (their numbers would mix)."""
+    from pacte.billing.models import InvoiceKind, Series
+
+    errors: dict[str, str] = {}
+    checks = (
+        (
+            "invoice_prefix",
+            InvoiceKind.CREDIT_NOTE,
+            _("%(prefix)s already numbers your credit notes (series %(series)s): choose another one."),
+        ),
+        (
+            "credit_note_prefix",
+            InvoiceKind.INVOICE,
+            _("%(prefix)s already numbers your invoices (series %(series)s): choose another one."),
+        ),
+    )
+    for field, other, message in checks:
+        prefix = getattr(provider, field)
+        taken = Series.objects.filter(provider_id=provider.pk, kind=other, prefix__iexact=prefix).order_by("-year")
+        series = taken.first()
+        if series is not None:
+            errors[field] = message % {"prefix": prefix, "series": series}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def provider_update(
+    *, actor: Membership, logo: bytes | None = None, clear_logo: bool = False, **fields: Any
+) -> Provider:
+    """Change the legal identity printed on the provider's documents and its numbering prefixes.
+
+    A new prefix applies to the series started afterwards (``billing.services.series_for``); ``logo``
+    is the new logo's bytes (checked by ``logo_extension``), ``clear_logo`` removes it.
+    """
+    require(can_edit_provider_identity(actor))
+    provider = Provider.objects.select_for_update().get(pk=actor.provider_id)
+    ensure_not_archived(provider)
+    before = snapshot(provider)
+    apply_fields(provider, _normalise_provider_fields(fields), PROVIDER_IDENTITY_FIELDS)
+    provider.full_clean(exclude=["logo"])
+    _check_prefixes_free(provider)
+    if logo is not None:
+        extension = logo_extension(logo)
+        provider.logo.save(f"provider-{provider.pk}{extension}", ContentFile(logo), save=False)
+    elif clear_logo:
+        provider.logo = ""
+    provider.save()
+    audit_changes(actor=actor, action="provider.update", instance=provider, provider=provider, before=before)
+    return provider

@@ -24,4 +24,5 @@ urlpatterns = [
     path("users/new/", views.MembershipCreateView.as_view(side="provider"), name="user_create"),
     path("users/<int:pk>/edit/", views.MembershipUpdateView.as_view(side="provider"), name="user_update"),
     path("users/<int:pk>/archive/", views.MembershipArchiveView.as_view(side="provider"), name="user_archive"),
+    path("company/", views.ProviderIdentityView.as_view(), name="provider_identity"),
 ]

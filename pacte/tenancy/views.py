@@ -1,9 +1,11 @@
-"""Back-office pages for clients, sites, contacts and users."""
+"""Back-office pages for clients, sites, contacts, users and the provider's legal identity."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import filetype
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,11 +17,19 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from pacte.core.views import ActorRequiredMixin, ServiceFormView
-from pacte.tenancy import selectors, services
-from pacte.tenancy.forms import ClientForm, ContactForm, MembershipCreateForm, MembershipRoleForm, SiteForm
-from pacte.tenancy.models import Client, Contact, Membership, Site
+from pacte.tenancy import domain, selectors, services
+from pacte.tenancy.forms import (
+    ClientForm,
+    ContactForm,
+    MembershipCreateForm,
+    MembershipRoleForm,
+    ProviderIdentityForm,
+    SiteForm,
+)
+from pacte.tenancy.models import Client, Contact, Membership, Provider, Site
 from pacte.tenancy.permissions import (
     assignable_roles,
+    can_edit_provider_identity,
     can_manage_client_records,
     can_manage_clients,
     can_manage_memberships,
@@ -300,3 +310,57 @@ class MembershipArchiveView(MembershipUrlMixin, ActorRequiredMixin, View):
         else:
             messages.success(request, _("The access has been deactivated."))
         return redirect(self.users_url())
+
+
+# The provider's legal identity ---------------------------------------------------------------------
+
+
+class ProviderIdentityView(ServiceFormView, View):
+    """The legal identity printed on invoices and the numbering prefixes, with what invoices still miss."""
+
+    side = "provider"
+    form_class = ProviderIdentityForm
+    template_name = "tenancy/provider_identity.html"
+    title = gettext_lazy("Company: legal identity")
+
+    def get_instance(self) -> Provider:
+        require(can_edit_provider_identity(self.actor))
+        return selectors.provider_get(actor=self.actor)
+
+    def _form(self, data: Any = None) -> ProviderIdentityForm:
+        files = self.request.FILES if data is not None else None
+        return ProviderIdentityForm(data, files, instance=self.instance())
+
+    def perform(self, form: ProviderIdentityForm) -> Provider:
+        data = dict(form.cleaned_data)
+        logo = data.pop("logo", None)
+        return services.provider_update(
+            actor=self.actor,
+            logo=logo if isinstance(logo, bytes) else None,
+            clear_logo=logo is False,
+            **data,
+        )
+
+    def success_url(self, result: Provider) -> str:
+        messages.success(self.request, _("The legal identity has been saved."))
+        return reverse("tenancy:provider_identity")
+
+    def get_context(self) -> dict[str, Any]:
+        # The checklist reads what is saved: what the next billing run will print.
+        saved = selectors.provider_get(actor=self.actor)
+        return {"gaps": domain.invoice_identity_gaps(saved), "logo_preview": _logo_preview(saved)}
+
+
+def _logo_preview(provider: Provider) -> str:
+    """The saved logo as a data URI (media files are not served), or ""."""
+    if not provider.logo:
+        return ""
+    try:
+        with provider.logo.open("rb") as handle:
+            content = handle.read(domain.LOGO_MAX_BYTES + 1)
+    except OSError:
+        return ""
+    kind = filetype.guess(content)
+    if kind is None or kind.mime not in domain.LOGO_TYPES:
+        return ""
+    return f"data:{kind.mime};base64,{base64.b64encode(content).decode()}"

@@ -24,6 +24,7 @@ def _registries() -> list[ModuleType]:
         servicedesk_api,
         servicedesk_pages,
         servicedesk_portal,
+        tenancy_provider,
     )
 
     return [
@@ -37,6 +38,7 @@ def _registries() -> list[ModuleType]:
         interventions_preventive,
         ledger,
         billing,
+        tenancy_provider,
     ]
 
 

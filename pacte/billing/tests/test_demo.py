@@ -1,9 +1,12 @@
 """Done-when #4: every issued demo invoice passes the XSD and both Schematron sets, carries factur-x.xml
-with the EN 16931 level in its XMP, and ``pacte invoice pdf`` writes it."""
+with the EN 16931 level in its XMP, and ``pacte invoice pdf`` writes it. And the demo tells the billing
+story: months issued on their first working day, an overdue invoice reminded once per step, an approved
+service credit on an invoice, an accepted milestone billed, and an empty leak report."""
 
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -47,8 +50,65 @@ def test_every_demo_invoice_is_a_valid_factur_x_and_the_cli_writes_it(seal, tmp_
         )
         assert code == 0 and output.read_bytes() == pdf
         assert invoice.number in capsys.readouterr().out
+    _assert_the_billing_story(provider)
     # An unknown number is a clear error, nothing written.
     missing = tmp_path / "missing.pdf"
     code = cli.main(["invoice", "pdf", "FA-1999-000001", "--output", str(missing), "--provider", str(provider.pk)])
     assert code == 2 and not missing.exists()
     assert "FA-1999-000001" in capsys.readouterr().err
+
+
+def _assert_the_billing_story(provider):
+    from pacte.billing import payments
+    from pacte.billing.demo import MONTHS, first_working_day
+    from pacte.billing.models import InvoiceLine, LineKind, Payment, Reminder
+    from pacte.billing.models_credits import CreditStatus, ServiceCredit
+    from pacte.billing.reminders import reminders_send
+    from pacte.contracts.dates import add_months
+    from pacte.ledger.selectors import leak_report
+    from pacte.tenancy.models import Membership
+
+    today = timezone.localdate()
+    manager = Membership.objects.get(provider=provider, user__email="manager@demo.pacte.test")
+    invoices = Invoice.objects.filter(provider=provider, kind=InvoiceKind.INVOICE, status=InvoiceStatus.ISSUED)
+    # Each month issued on the first working day of the next one, in the numbers' order.
+    months = sorted(set(invoices.values_list("billing_period", flat=True)))
+    assert len(months) == MONTHS
+    for month in months:
+        dates = set(invoices.filter(billing_period=month).values_list("issue_date", flat=True))
+        assert dates == {min(first_working_day(add_months(month, 1)), today)}, month
+    ordered = list(invoices.order_by("sequence").values_list("issue_date", flat=True))
+    assert ordered == sorted(ordered)
+
+    # One invoice paid; others of the oldest month overdue, in the overdue list, with their reminders.
+    assert Payment.objects.filter(provider=provider).count() == 1
+    overdue = payments.overdue_list(actor=manager, today=today)
+    assert overdue and all(row.days_late > 0 for row in overdue)
+    assert {row.invoice.billing_period for row in overdue} >= {months[0]}
+    reminded = Reminder.objects.filter(invoice__provider=provider)
+    assert reminded.exists() and {row.invoice_id for row in reminded} <= {row.invoice.pk for row in overdue}
+    before = reminded.count()
+    report = reminders_send(today=today, provider_id=provider.pk)  # the job again today: nothing new
+    assert report.sent == 0 and reminded.count() == before
+
+    # The Metz outage's service credit: proposed by the run, approved, a negative line of an issued invoice.
+    credit = ServiceCredit.objects.get(provider=provider)
+    assert credit.status == CreditStatus.APPROVED and credit.invoice_line is not None
+    line = credit.invoice_line
+    assert line.kind == LineKind.SERVICE_CREDIT and line.amount == -credit.amount < 0
+    assert line.invoice.status == InvoiceStatus.ISSUED and line.invoice.billing_period == credit.month
+    assert credit.detail["breaches"]
+
+    # The migration's first milestone, accepted on its day, is on an issued invoice.
+    milestone = InvoiceLine.objects.get(invoice__provider=provider, kind=LineKind.MILESTONE)
+    assert milestone.invoice.status == InvoiceStatus.ISSUED and milestone.amount == 1500
+
+    # The per-task contract's catalogue tasks read quantity × unit price.
+    tasks = InvoiceLine.objects.filter(invoice__provider=provider, kind=LineKind.TASK).order_by("pk")
+    assert [(line.quantity, line.unit_price, line.amount) for line in tasks] == [
+        (2, Decimal("180.00"), Decimal("360.00")),
+        (1, Decimal("95.50"), Decimal("95.50")),
+    ]
+    assert all(line.invoice.status == InvoiceStatus.ISSUED for line in tasks)
+
+    assert leak_report(actor=manager).is_empty

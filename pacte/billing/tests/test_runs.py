@@ -167,3 +167,44 @@ def test_a_negative_month_is_not_issued_as_an_invoice(tenant):
     invoice = Invoice.objects.get(contract=contract)
     assert invoice.status == "draft" and invoice.total_net == D("-50.00")
     assert run.status == RunStatus.DRAFTED and "-50.00" in run.error
+
+
+def test_catalogue_task_lines_read_quantity_times_unit_price(tenant, django_assert_max_num_queries):
+    from pacte.ledger import orders
+
+    contract = contract_in_force(
+        tenant,
+        start=day(2026, 1, 1),
+        months=24,
+        billing_model={
+            "kind": "per_task",
+            "catalogue": [
+                {"code": "WS", "label": "Nouveau poste", "price": "180.00"},
+                {"code": "PRN", "label": "Installation d'imprimante", "price": "95.50"},
+            ],
+        },
+    )
+    record = orders.task_record
+    ws, _created = record(
+        actor=tenant.manager, contract=contract, code="WS", performed_on=day(2026, 10, 12), quantity=3
+    )
+    record(actor=tenant.manager, contract=contract, code="PRN", performed_on=day(2026, 10, 13), quantity=1)
+    printers, _created = record(
+        actor=tenant.manager, contract=contract, code="PRN", performed_on=day(2026, 10, 14), quantity=2
+    )
+    orders.task_cancel(actor=tenant.manager, contract=contract, movement_id=printers.pk, reason="Doublon")
+    with django_assert_max_num_queries(40):
+        _run(tenant, "2026-10")
+    lines = list(InvoiceLine.objects.filter(invoice__contract=contract).order_by("position"))
+    assert [(line.kind, line.quantity, line.unit_code, line.unit_price, line.amount) for line in lines] == [
+        ("task", D(3), "C62", D("180.00"), D("540.00")),
+        ("task", D(1), "C62", D("95.50"), D("95.50")),
+        ("task", D(2), "C62", D("95.50"), D("191.00")),
+        ("task", D(-2), "C62", D("95.50"), D("-191.00")),  # the cancellation nets it out
+    ]
+    assert lines[0].movement_id == ws.pk
+    # A snapshot whose quantity × price is not the amount stays 1 × the amount (the ledger is the truth).
+    Movement.objects.filter(pk=ws.pk).update(rule={"task": {"quantity": 3, "unit_price": "170.00"}})
+    _run(tenant, "2026-10")
+    line = InvoiceLine.objects.get(movement_id=ws.pk)
+    assert (line.quantity, line.unit_price, line.amount) == (D(1), D("540.00"), D("540.00"))

@@ -1,0 +1,130 @@
+"""A run spread over processes (PostgreSQL) gives the invoices of a serial run, numbers included, and
+leaves no process behind when it is killed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from pacte.billing import parallel
+from pacte.billing.tests.test_crash import _invoices
+from pacte.jobs.tests.test_workers import LIVE, live_db, worker_env
+
+CONTRACTS = 30
+MONTH = "2026-10"
+
+
+def _run(provider: int, **env: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "pacte.cli", "billing", "run", "--period", MONTH, "--provider", str(provider)]
+    return subprocess.Popen(
+        [*command, "--issue", "--no-render"],
+        env=worker_env(**env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _billing_processes(provider: int) -> list[int]:
+    """Processes running this provider's ``pacte billing run`` (the run and its forked workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"billing" in words and b"--provider" in words and str(provider).encode() in words:
+            found.append(int(entry.name))
+    return found
+
+
+def _skip_unless_postgresql() -> None:
+    if connections[LIVE].vendor != "postgresql" or sys.platform != "linux":
+        pytest.skip("runs are spread over processes on PostgreSQL (Linux) only")
+
+
+@live_db
+def test_a_run_over_three_processes_numbers_like_a_serial_run_and_dies_with_its_parent():
+    _skip_unless_postgresql()
+    built = subprocess.run(
+        [sys.executable, "-m", "pacte.billing.tests.crash_data", str(CONTRACTS)],
+        env=worker_env(),
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    spread, serial = json.loads(built.stdout.decode().strip().splitlines()[-1])
+
+    one = _run(serial, PACTE_BILLING_WORKERS="1", PACTE_BILLING_CHUNK="3")
+    _out, err = one.communicate(timeout=300)
+    assert one.returncode == 0, err.decode()
+
+    # Killed while drafting: its workers go with it (PR_SET_PDEATHSIG), nothing keeps writing.
+    killed = _run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="1")
+    assert killed.stderr is not None
+    killed.stderr.readline()  # the run has begun
+    deadline = time.monotonic() + 30
+    while len(_billing_processes(spread)) < 4 and time.monotonic() < deadline:  # the run and its 3 workers
+        time.sleep(0.05)
+    assert len(_billing_processes(spread)) >= 4, "the run did not fork its workers"
+    killed.send_signal(signal.SIGKILL)
+    killed.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while _billing_processes(spread) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _billing_processes(spread) == []
+
+    three = _run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="3")
+    _out, err = three.communicate(timeout=300)
+    assert three.returncode == 0, err.decode()
+    assert "Issue " in err.decode() and "100%" in err.decode()
+
+    expected, got = _invoices(serial), _invoices(spread)
+    assert len(expected) == CONTRACTS
+    assert got == expected  # same numbers for the same clients, same totals
+    assert [row[0] for row in got] == list(range(1, CONTRACTS + 1))
+
+
+def test_chunks_take_their_turn_in_order_whatever_process_runs_them(monkeypatch, tmp_path):
+    turn = parallel.Turn()
+    order = tmp_path / "order"
+    received: list[int] = []
+
+    def work(index: int, job: float, send: parallel.Send) -> None:
+        time.sleep(job)  # later chunks finish preparing first
+        turn.wait(index)
+        with order.open("a") as file:  # what a chunk does in its turn: take the series
+            file.write(f"{index}\n")
+        turn.done(index)
+        send(index)
+
+    monkeypatch.setenv("PACTE_BILLING_WORKERS", "3")
+    parallel.fan_out([0.3, 0.2, 0.1, 0.0, 0.05, 0.0], work, on_message=received.append, turn=turn)
+    assert order.read_text().split() == ["0", "1", "2", "3", "4", "5"]
+    assert sorted(received) == [0, 1, 2, 3, 4, 5]  # every message reached the parent
+
+
+def test_a_failing_chunk_stops_the_chunks_after_it_before_their_turn(monkeypatch, tmp_path):
+    turn = parallel.Turn()
+    order = tmp_path / "order"
+
+    def work(index: int, job: int, send: parallel.Send) -> None:
+        turn.wait(index)
+        if index == 2:
+            raise ValueError("chunk 2 cannot be issued")
+        with order.open("a") as file:
+            file.write(f"{index}\n")
+        turn.done(index)
+
+    monkeypatch.setenv("PACTE_BILLING_WORKERS", "2")
+    with pytest.raises(RuntimeError, match="chunk 2 cannot be issued"):
+        parallel.fan_out(list(range(6)), work, on_message=lambda message: None, turn=turn)
+    assert order.read_text().split() == ["0", "1"]
