@@ -11,11 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from pacte.billing import parallel
 from pacte.billing.tests.test_crash import _invoices
-from pacte.jobs.tests.test_workers import LIVE, live_db, worker_env
+from pacte.jobs.tests.test_workers import live_db, worker_env
 
 CONTRACTS = 30
 MONTH = "2026-10"
@@ -46,14 +45,9 @@ def _billing_processes(provider: int) -> list[int]:
     return found
 
 
-def _skip_unless_postgresql() -> None:
-    if connections[LIVE].vendor != "postgresql" or sys.platform != "linux":
-        pytest.skip("runs are spread over processes on PostgreSQL (Linux) only")
-
-
+@pytest.mark.postgres_only  # runs are spread over processes on PostgreSQL only (Linux, as the machine)
 @live_db
 def test_a_run_over_three_processes_numbers_like_a_serial_run_and_dies_with_its_parent():
-    _skip_unless_postgresql()
     built = subprocess.run(
         [sys.executable, "-m", "pacte.billing.tests.crash_data", str(CONTRACTS)],
         env=worker_env(),
