@@ -210,7 +210,10 @@ def _issue_chunk_locked(
             .filter(provider=provider, pk__in=ids, status=InvoiceStatus.DRAFT)
             .values_list("pk", flat=True)
         )
-        drafts = _drafts(provider, list(locked))
+        place = {pk: position for position, pk in enumerate(ids)}
+        # numbers follow the caller's order (a run's: client, contract), never the drafts' ids, which a
+        # run resumed after a crash or spread over processes creates in another order
+        drafts = sorted(_drafts(provider, list(locked)), key=lambda invoice: place[invoice.pk])
         context = snapshot.context_for(drafts, lines=True, versions=versions)
         prepared: list[tuple[Invoice, datetime.date, dict[str, Any]]] = []
         for invoice in drafts:

@@ -123,6 +123,28 @@ def test_issue_numbers_in_order_and_freezes(tenant):
     assert Invoice.objects.filter(status="draft").count() == 0
 
 
+def test_numbers_follow_the_clients_order_not_the_order_the_drafts_were_made(tenant):
+    """A run resumed after a crash, or spread over processes, creates its drafts in another order: the
+    numbers still go client by client, contract by contract, as a clean serial run gives them."""
+    from pacte.tenancy.models import Client
+
+    Client.objects.filter(pk=tenant.client.pk).update(name="Zeta")
+    Client.objects.filter(pk=tenant.other_client.pk).update(name="Alpha")
+    tenant.client.refresh_from_db()
+    tenant.other_client.refresh_from_db()
+    fixed_fee_contract(tenant, start=day(2026, 1, 1), included="0", client=tenant.client)
+    fixed_fee_contract(tenant, start=day(2026, 1, 1), included="0", client=tenant.other_client)
+    _run(tenant, "2026-10", client=tenant.client)  # Zeta's draft first: the lower id
+    run = runs.run_create(actor=tenant.manager, provider=tenant.provider, month="2026-10")
+    run = runs.run_execute(run, actor=tenant.manager, issue=True, render=False, validate=False)
+    assert run.issued == 2
+    assert list(Invoice.objects.order_by("pk").values_list("client__name", flat=True)) == ["Zeta", "Alpha"]
+    assert list(Invoice.objects.order_by("sequence").values_list("client__name", "sequence")) == [
+        ("Alpha", 1),
+        ("Zeta", 2),
+    ]
+
+
 def test_bad_months_are_refused(tenant):
     for month in ("2026-13", "10/2026", "2026-1", ""):
         with pytest.raises(BillingError):
