@@ -12,7 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from pacte.contracts import dates, lifecycle
-from pacte.contracts.forms_terms import (
+from pacte.contracts.models import Contract, ContractStatus
+from pacte.contracts.terms import (
+    ContractTerms,
+    FixedFee,
+    Milestones,
+    PerTask,
+    PrepaidCredits,
+    TimeAndMaterials,
+    Unlimited,
+)
+from pacte.contracts.terms_choices import (
     BACKUP_CHOICES,
     BILLED_CHOICES,
     BILLING_CHOICES,
@@ -25,16 +35,6 @@ from pacte.contracts.forms_terms import (
     PERIOD_CHOICES,
     RENEWAL_CHOICES,
     ROLLOVER_CHOICES,
-)
-from pacte.contracts.models import Contract, ContractStatus
-from pacte.contracts.terms import (
-    ContractTerms,
-    FixedFee,
-    Milestones,
-    PerTask,
-    PrepaidCredits,
-    TimeAndMaterials,
-    Unlimited,
 )
 from pacte.sla.calendars import CalendarError, HolidayRegion
 from pacte.tenancy.models import Client
