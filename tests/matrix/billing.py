@@ -14,7 +14,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from tests.test_tenant_matrix import ApiSpec, Call, PageSpec, Redirect, api_call, portal_page, provider_page
+from tests.matrix.framework import ApiSpec, Call, PageSpec, Redirect, api_call, portal_page, provider_page
 
 INVOICE: dict[str, Any] = {"pk": "billing_invoice"}
 RUN: dict[str, Any] = {"pk": "billing_run"}
@@ -270,6 +270,7 @@ def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
     draft_contract = contract_in_force(tenant, start=first, title=f"Brouillon {client_word.title()}")
     drafts = runs.run_create(actor=tenant.manager, provider=tenant.provider, month=first.strftime("%Y-%m"))
     runs.run_execute(drafts, actor=tenant.manager, render=False, validate=False)
+    assert invoice.issue_date is not None
     payment = payment_record(
         actor=tenant.manager,
         invoice=invoice,

@@ -18,7 +18,7 @@ from pacte.interventions import services
 from pacte.interventions.models import Mode, Result
 from pacte.servicedesk import services as ticket_services
 from pacte.servicedesk.models import Channel
-from tests.test_tenant_matrix import ApiSpec, PageSpec, api_call
+from tests.matrix.framework import ApiSpec, PageSpec, api_call
 
 #: A sheet of A's client: its two client roles and the provider's see it; the other client and B do not.
 SHEET_READ: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any
 
 from pacte.interventions import feeds, services
 from pacte.interventions.models import FeedKind
-from tests.test_tenant_matrix import (
+from tests.matrix.framework import (
     ApiSpec,
     Call,
     Lit,

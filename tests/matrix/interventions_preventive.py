@@ -18,7 +18,7 @@ from django.utils import timezone
 from pacte.interventions import preventive
 from pacte.interventions.models import PreventiveVisit
 from pacte.servicedesk.tests.helpers import contract_in_force
-from tests.test_tenant_matrix import ApiSpec, Call, PageSpec, Redirect, api_call, portal_page, provider_page
+from tests.matrix.framework import ApiSpec, Call, PageSpec, Redirect, api_call, portal_page, provider_page
 
 PLAN: dict[str, Any] = {"pk": "pv_plan"}
 LIST = Redirect("interventions:plan_list", exact=False)

@@ -23,7 +23,7 @@ from pacte.interventions import services
 from pacte.interventions.models import Intervention, SheetStatus
 from pacte.servicedesk import services as desk_services
 from pacte.servicedesk.models import Channel
-from tests.test_tenant_matrix import ApiSpec, Call, PageSpec, Redirect, portal_page, provider_page
+from tests.matrix.framework import ApiSpec, Call, PageSpec, Redirect, portal_page, provider_page
 
 PLANNED: dict[str, Any] = {"pk": "is_planned"}
 SHEET: dict[str, Any] = {"pk": "is_sheet"}

@@ -18,7 +18,7 @@ from django.utils import timezone
 from pacte.documents.services import document_store
 from pacte.interventions import services
 from pacte.interventions.models import Intervention, SheetStatus
-from tests.test_tenant_matrix import A_PROVIDER, ApiSpec, Call, Lit, PageSpec, portal_page, provider_page
+from tests.matrix.framework import A_PROVIDER, ApiSpec, Call, Lit, PageSpec, portal_page, provider_page
 
 #: The raw token of A's remote-signature link (B's sheet has another one).
 A_TOKEN = "matrix-remote-sign-token-of-a-0123456789"

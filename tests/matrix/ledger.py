@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from pacte.ledger import orders, services
 from pacte.servicedesk.tests.helpers import contract_in_force
-from tests.test_tenant_matrix import ApiSpec, Call, Lit, PageSpec, Redirect, api_call, provider_page
+from tests.matrix.framework import ApiSpec, Call, Lit, PageSpec, Redirect, api_call, provider_page
 
 CONTRACT: dict[str, Any] = {"pk": "ledger_contract"}
 API_CONTRACT = {"contract_id": "ledger_contract"}

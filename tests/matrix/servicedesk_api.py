@@ -13,7 +13,7 @@ from typing import Any
 
 from pacte.servicedesk import messaging, services
 from pacte.servicedesk.models import Channel
-from tests.test_tenant_matrix import ApiSpec, PageSpec, api_call
+from tests.matrix.framework import ApiSpec, PageSpec, api_call
 
 #: A's client's ticket: its two client roles and the provider's see it; the other client and B do not.
 TICKET_READ: dict[str, Any] = {

@@ -16,7 +16,7 @@ from typing import Any
 from pacte.servicedesk import mailbox_services, messaging, quotes, services, settings_services
 from pacte.servicedesk.inbound.ingest import mail_ingest
 from pacte.servicedesk.models import Channel
-from tests.test_tenant_matrix import LOGIN, ApiSpec, Call, Lit, PageSpec, Redirect, expect, provider_page
+from tests.matrix.framework import LOGIN, ApiSpec, Call, Lit, PageSpec, Redirect, expect, provider_page
 
 TICKET: dict[str, str | Lit] = {"pk": "sd_ticket"}
 #: A POST-only page, asked with GET: 405 once the actor may reach it.

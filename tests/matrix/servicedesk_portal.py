@@ -12,7 +12,7 @@ from typing import Any
 
 from pacte.servicedesk import messaging, quotes, services
 from pacte.servicedesk.models import Channel, Visibility
-from tests.test_tenant_matrix import ApiSpec, Call, PageSpec, portal_page
+from tests.matrix.framework import ApiSpec, Call, PageSpec, portal_page
 
 PAGES: dict[str, PageSpec] = {
     "portal:ticket_list": PageSpec(get=Call(portal_page(client_side=200)), post=Call(portal_page(client_side=405))),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.test_tenant_matrix import ApiSpec, Call, PageSpec, Redirect, api_call, provider_page
+from tests.matrix.framework import ApiSpec, Call, PageSpec, Redirect, api_call, provider_page
 
 SAVED = Redirect("tenancy:provider_identity")
 
