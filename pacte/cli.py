@@ -282,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     from pacte.billing.cli import register as billing_register
 
     billing_register(sub, _setup_django)
+    from pacte.documents.cli import register as files_register
+
+    files_register(sub, _setup_django)
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -142,7 +142,8 @@ def cmd_invoice_export(args: argparse.Namespace) -> int:
     print(
         f"pacte invoice export: {result.documents} documents → {result.directory}: "
         f"{len(result.written)} files written, {len(result.present)} already there, "
-        f"{len(result.errors)} errors; index.csv {'written' if result.index_written else 'unchanged'}",
+        f"{len(result.errors)} errors; index.csv {'written' if result.index_written else 'unchanged'}"
+        + (f"; {len(result.stale_removed)} stale temporary files removed" if result.stale_removed else ""),
         flush=True,
     )
     return 0 if result.ok else 2

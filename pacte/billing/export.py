@@ -14,6 +14,9 @@ Safe to run again: a file already present with the same SHA-256 is left alone; a
 *other* content is reported and never overwritten (an issued document never changes: someone or
 something altered the copy). Every file is written to a temporary name in the folder, then renamed
 (``os.replace``), so a reader never sees half a file. ``index.csv`` is rewritten each run, the same way.
+An export killed mid-write leaves its temporary file (``.<name>.<random>.tmp``); the next run removes
+those of its own pattern last changed before it started (minus ``STALE_TEMPORARY_MARGIN``, for an export
+running at the same moment) and logs which: any other file in the folder is left alone.
 
 ``index.csv`` is for a French spreadsheet as much as for a program: UTF-8 with a BOM, ``;``-separated,
 lines ending CRLF, decimal comma, ISO dates (``YYYY-MM-DD``). A client name starting with ``=``, ``+``,
@@ -25,9 +28,11 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,7 +50,14 @@ from pacte.documents.errors import StoredFileError
 from pacte.documents.services import document_content
 from pacte.tenancy.models import Provider
 
+logger = logging.getLogger(__name__)
+
 INDEX = "index.csv"
+#: ``_write_atomically``'s temporary files: ``.<NUMBER>.pdf.<random>.tmp``, ``.index.csv.<random>.tmp``
+#: (``tempfile.mkstemp``'s 8 random characters).
+TEMPORARY = re.compile(r"\.(?:[A-Za-z0-9+\-_]{1,35}\.(?:pdf|xml)|index\.csv)\.[a-z0-9_]{8}\.tmp")
+#: A temporary file younger than this when a run starts may be another export's, still being written.
+STALE_TEMPORARY_MARGIN = datetime.timedelta(minutes=10)
 COLUMNS = (
     "number",
     "kind",
@@ -80,6 +92,8 @@ class ExportResult:
     present: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     index_written: bool = False
+    #: Temporary files an interrupted export left, removed by this one.
+    stale_removed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -117,6 +131,32 @@ def _folder(to: Path) -> Path:
     if not os.access(to, os.W_OK | os.X_OK):
         raise ExportError(_("The folder %(path)s is not writable.") % {"path": to})
     return to
+
+
+def _remove_stale_temporaries(directory: Path, started: float, result: ExportResult) -> None:
+    """Remove the temporary files an interrupted export left in ``directory`` (only names of ``TEMPORARY``,
+    regular files last changed ``STALE_TEMPORARY_MARGIN`` before ``started``, a POSIX timestamp)."""
+    cutoff = started - STALE_TEMPORARY_MARGIN.total_seconds()
+    for path in sorted(directory.iterdir()):
+        if not TEMPORARY.fullmatch(path.name):
+            continue
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_mtime >= cutoff:
+                continue
+            path.unlink()
+        except FileNotFoundError:  # removed meanwhile by another run
+            continue
+        except OSError as error:
+            logger.warning("%s: a temporary file of an interrupted export could not be removed: %s", path, error)
+            continue
+        result.stale_removed.append(path.name)
+    if result.stale_removed:
+        logger.warning(
+            "Removed %s temporary file(s) an interrupted export left in %s: %s",
+            len(result.stale_removed),
+            directory,
+            ", ".join(result.stale_removed),
+        )
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
@@ -232,11 +272,13 @@ def invoice_export(
         )
     if since is not None and until is not None and since > until:
         raise ExportError(_("--since is after --until: nothing can be in that range."))
+    started = time.time()
     directory = _folder(Path(to))
     invoices = _rendered(list(selectors.invoices_issued(provider_id=provider.pk, since=since, until=until, kind=kind)))
     balances = selectors.invoice_balances(invoices)
     today = today or timezone.localdate()
     result = ExportResult(directory=directory, documents=len(invoices))
+    _remove_stale_temporaries(directory, started, result)
     names: dict[str, str] = {}
     rows = []
     for invoice in invoices:

@@ -1,7 +1,8 @@
 """The bytes of stored documents: ``MEDIA_ROOT/documents/<provider id>/<year>/<random>.<ext>``.
 
 Files are created exclusively (never overwritten) and read-only; the app never deletes one, except
-the file it has just written when the row that would reference it could not be saved.
+the file it has just written when the row that would reference it could not be saved, and the files no
+row references any more (``files.stored_files_prune``: ``pacte files prune``, nightly).
 ``MEDIA_ROOT`` is outside the static root and no URL serves it: downloads go through a view that
 checks who is asking.
 """

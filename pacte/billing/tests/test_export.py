@@ -6,6 +6,8 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
+import os
 
 import pytest
 
@@ -159,6 +161,13 @@ def test_the_cli_exports_and_reports_a_tampered_copy_without_overwriting_it(marc
     assert f"{number}.pdf" in captured.err and "1 files written, 4 already there, 1 errors" in captured.out
     assert tampered.read_bytes().endswith(b"%")
     assert (tmp_path / f"{documents[0].number}.xml").exists()
+    # A temporary file a killed export left is removed, and the summary says so.
+    leftover = tmp_path / f".{number}.xml.k3x9_q2a.tmp"
+    leftover.write_bytes(b"half a file")
+    yesterday = datetime.datetime.now(tz=datetime.UTC).timestamp() - 86400
+    os.utime(leftover, (yesterday, yesterday))
+    cli.main(args)
+    assert "; 1 stale temporary files removed" in capsys.readouterr().out and not leftover.exists()
 
 
 def test_the_cli_refuses_bad_input_and_writes_nothing(march, tmp_path, capsys):
@@ -203,3 +212,43 @@ def test_the_xml_is_the_one_inside_the_pdf_even_when_the_rebuilt_one_differs(ten
     assert not result.ok and invoice.number in result.errors[0]
     assert {path.name for path in (tmp_path / "third").iterdir()} == {"index.csv"}
     assert index_rows(tmp_path / "third") == []
+
+
+def test_temporary_files_an_interrupted_export_left_are_removed_and_nothing_else(tenant, tmp_path, caplog):
+    """An export killed mid-write leaves ``.<name>.<random>.tmp``: the next run removes the stale ones of its own
+    pattern, keeps a fresh one (another export may be writing it) and every other file."""
+    tenant = legal_identity(tenant)
+    invoice = issued(tenant, day=day(2026, 3, 2))
+    stale = [f".{invoice.number}.pdf.k3x9_q2a.tmp", ".index.csv.abcd1234.tmp"]
+    fresh = f".{invoice.number}.xml.zz99yy88.tmp"
+    foreign = [
+        ".notes.txt.abcd1234.tmp",  # not a file the export writes
+        f".{invoice.number}.pdf.tmp",  # no random part
+        f"{invoice.number}.pdf.abcd1234.tmp",  # no leading dot
+        "backup.tmp",
+        "notes.txt",
+    ]
+    an_hour_ago = datetime.datetime.now(tz=datetime.UTC).timestamp() - 3600
+    for name in [*stale, fresh, *foreign]:
+        (tmp_path / name).write_bytes(b"half a file")
+        if name != fresh:
+            os.utime(tmp_path / name, (an_hour_ago, an_hour_ago))
+    (tmp_path / ".old.pdf.abcd1234.tmp").mkdir()  # a folder with the pattern's name is no temporary file
+    os.utime(tmp_path / ".old.pdf.abcd1234.tmp", (an_hour_ago, an_hour_ago))
+    with caplog.at_level(logging.WARNING, logger="pacte.billing.export"):
+        result = export.invoice_export(provider=tenant.provider, to=tmp_path, today=TODAY)
+    assert result.ok and sorted(result.stale_removed) == sorted(stale)
+    assert "Removed 2 temporary file(s) an interrupted export left" in caplog.text
+    left = {path.name for path in tmp_path.iterdir()}
+    assert left == {
+        fresh,
+        *foreign,
+        ".old.pdf.abcd1234.tmp",
+        f"{invoice.number}.pdf",
+        f"{invoice.number}.xml",
+        "index.csv",
+    }
+    # Nothing stale the next time: nothing removed, nothing said.
+    caplog.clear()
+    assert export.invoice_export(provider=tenant.provider, to=tmp_path, today=TODAY).stale_removed == []
+    assert "interrupted export" not in caplog.text
