@@ -45,6 +45,7 @@ from pacte.contracts.models import Contract, ContractStatus, ContractVersion, Ve
 from pacte.contracts.terms import ContractTerms
 from pacte.core.bulk import rows_insert, rows_update
 from pacte.core.text import short_date
+from pacte.ledger import orders
 from pacte.ledger.models import Movement, MovementKind
 from pacte.ledger.periods import Period, period_of, prorate
 
@@ -443,6 +444,9 @@ def movement_line(movement: Movement, vat: Decimal, rule: Any = None) -> LineSpe
             quantity, unit_code, unit_price = hours, UNIT_HOUR, Decimal(rule)
     elif kind == LineKind.TASK and (exact := _task_quantity(movement, rule)) is not None:
         quantity, unit_price = exact
+        # The count is in the quantity column: « Nouveau poste × 2 » would say it twice.
+        label = orders.task_line_description(movement.description or movement.get_kind_display(), rule)
+        description = f"{label} ({_d(movement.service_date)})"
     return LineSpec(
         kind=kind,
         description=description[:300],

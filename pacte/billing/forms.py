@@ -6,11 +6,15 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from pacte.billing import domain
 from pacte.billing.models import Invoice
 from pacte.tenancy.models import Client, Membership
+
+#: How many months before the current one a month choice offers (a month outside is kept when chosen).
+MONTHS_BACK = 24
 
 
 def previous_month() -> str:
@@ -18,13 +22,58 @@ def previous_month() -> str:
     return (first - datetime.timedelta(days=1)).strftime("%Y-%m")
 
 
+def month_or_none(text: object) -> datetime.date | None:
+    """``"2026-10"`` → 1 Oct 2026; anything else → ``None``."""
+    try:
+        return domain.month_bounds(str(text or ""))[0]
+    except domain.BillingError:
+        return None
+
+
+def month_label(month: datetime.date) -> str:
+    """« novembre 2026 », "November 2026": the month in the active language."""
+    return date_format(month, "F Y")
+
+
+def month_choices(
+    *, selected: object = "", back: int = MONTHS_BACK, today: datetime.date | None = None
+) -> list[tuple[str, str]]:
+    """``(YYYY-MM, « novembre 2026 »)`` from the current month back ``back`` months, newest first; a valid
+    ``selected`` month outside that range is added, so a chosen month always shows as chosen."""
+    first = (today or timezone.localdate()).replace(day=1)
+    months = set()
+    for index in range(back + 1):
+        year, month = divmod(first.year * 12 + first.month - 1 - index, 12)
+        months.add(datetime.date(year, month + 1, 1))
+    chosen = month_or_none(selected)
+    if chosen is not None:
+        months.add(chosen)
+    return [(month.strftime("%Y-%m"), month_label(month)) for month in sorted(months, reverse=True)]
+
+
+class MonthSelect(forms.Select):
+    """A month chosen in a list labelled in the page's language (« novembre 2026 ») that submits ``YYYY-MM``.
+
+    Browsers label ``<input type="month">`` in their own language whatever the page's, and Firefox and
+    Safari show a plain text box: a list reads the same everywhere. The choices are made when the
+    form renders (the current month moves; the labels follow the active language)."""
+
+    def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> list[Any]:
+        self.choices = month_choices(selected=value[0] if value else "")
+        return super().optgroups(name, value, attrs)
+
+    def format_value(self, value: Any) -> Any:
+        if isinstance(value, datetime.date):
+            value = value.strftime("%Y-%m")
+        return super().format_value(value)
+
+
+def month_error() -> forms.ValidationError:
+    return forms.ValidationError(_("Choose a month in the list (YYYY-MM, e.g. 2026-10)."), code="month")
+
+
 class RunForm(forms.Form):
-    month = forms.CharField(
-        label=_("Billing month"),
-        max_length=7,
-        help_text=_("YYYY-MM, e.g. 2026-10."),
-        widget=forms.TextInput(attrs={"type": "month"}),
-    )
+    month = forms.CharField(label=_("Billing month"), max_length=7, widget=MonthSelect)
     client = forms.ModelChoiceField(
         label=_("Client"), queryset=Client.objects.none(), required=False, empty_label=_("All clients")
     )
@@ -44,7 +93,7 @@ class RunForm(forms.Form):
         try:
             domain.month_bounds(month)
         except domain.BillingError as error:
-            raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-10.")) from error
+            raise month_error() from error
         return month
 
 

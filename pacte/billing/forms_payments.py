@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pacte.billing import domain
 from pacte.billing.bank_import import MAX_BYTES
-from pacte.billing.forms import previous_month
+from pacte.billing.forms import MonthSelect, month_error, previous_month
 from pacte.billing.models import PaymentMethod
 
 
@@ -67,8 +67,8 @@ class AccountingExportForm(forms.Form):
     month = forms.CharField(
         label=_("Month"),
         max_length=7,
-        help_text=_("The invoices and credit notes issued that month, YYYY-MM."),
-        widget=forms.TextInput(attrs={"type": "month"}),
+        help_text=_("The invoices and credit notes issued that month."),
+        widget=MonthSelect,
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -80,5 +80,5 @@ class AccountingExportForm(forms.Form):
         try:
             domain.month_bounds(month)
         except domain.BillingError as error:
-            raise forms.ValidationError(_("Write the month as YYYY-MM, e.g. 2026-10.")) from error
+            raise month_error() from error
         return month

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
-from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, Payment
+from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, Payment, Reminder
 from pacte.billing.permissions import can_bill
 from pacte.tenancy.models import Membership, Role
 
@@ -157,3 +157,48 @@ def invoice_balances(invoices: list[Invoice]) -> dict[int, Balance]:
         )
         for invoice in invoices
     }
+
+
+@dataclass(frozen=True)
+class ReminderSent:
+    """A payment reminder step sent for an invoice, with the addresses its e-mail went to."""
+
+    step: int
+    sent_at: datetime.datetime
+    amount_due: Decimal
+    penalty: Decimal
+    recipients: tuple[str, ...]
+    mail_status: str  # the e-mail's state: queued, sending, sent, failed ("" when no e-mail is found)
+
+
+def invoice_reminders(invoice: Invoice) -> list[ReminderSent]:
+    """The reminder steps sent for ``invoice``, in order, with their recipients (two queries).
+
+    ``reminders.reminders_send`` queues each step's e-mail with the key ``billing-reminder:<invoice>:<step>``
+    (one message per language): the recipients are read there. A step whose e-mail failed reads "failed"
+    even if another language's copy went out."""
+    from pacte.mail.models import MessageStatus, OutboundMessage
+
+    steps = list(Reminder.objects.filter(invoice_id=invoice.pk).order_by("step"))
+    if not steps:
+        return []
+    keys = {f"billing-reminder:{invoice.pk}:{reminder.step}": reminder.step for reminder in steps}
+    recipients: dict[int, list[str]] = {}
+    statuses: dict[int, set[str]] = {}
+    messages = OutboundMessage.objects.filter(provider_id=invoice.provider_id, key__in=list(keys)).order_by("id")
+    for key, to, status in messages.values_list("key", "to", "status"):
+        step = keys[key]
+        recipients.setdefault(step, []).extend(str(address) for address in to or [])
+        statuses.setdefault(step, set()).add(status)
+    order = (MessageStatus.FAILED, MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
+    return [
+        ReminderSent(
+            step=reminder.step,
+            sent_at=reminder.sent_at,
+            amount_due=reminder.amount_due,
+            penalty=reminder.penalty,
+            recipients=tuple(dict.fromkeys(recipients.get(reminder.step, []))),
+            mail_status=next((status for status in order if status in statuses.get(reminder.step, set())), ""),
+        )
+        for reminder in steps
+    ]

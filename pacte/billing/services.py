@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -36,7 +36,10 @@ from pacte.core.errors import ConflictError
 from pacte.tenancy.models import Membership, Provider
 from pacte.tenancy.permissions import require
 
-PREFIXES = {InvoiceKind.INVOICE: "FA", InvoiceKind.CREDIT_NOTE: "AV"}
+if TYPE_CHECKING:
+    from pacte.billing.drafting import Versions
+    from pacte.billing.parallel import Turn
+
 ISSUE_CHUNK = 200
 PENDING_NUMBER = "PENDING"
 
@@ -83,8 +86,8 @@ def invoices_issue(
     validate: bool = True,
     render: bool = True,
     on_invalid: Callable[[Invoice, str], None] | None = None,
-    versions: Any = None,
-    turn: tuple[Any, int] | None = None,
+    versions: Versions | None = None,
+    turn: tuple[Turn, int] | None = None,
 ) -> list[Invoice]:
     """Issue the drafts ``invoice_ids`` of ``provider`` (others are ignored); returns those issued now.
 
@@ -115,8 +118,8 @@ def _issue(
     validate: bool,
     render: bool,
     on_invalid: Callable[[Invoice, str], None] | None,
-    versions: Any,
-    turn: tuple[Any, int] | None,
+    versions: Versions | None,
+    turn: tuple[Turn, int] | None,
 ) -> list[Invoice]:
     day = issue_date or timezone.localdate()
     validated: dict[int, str] = {}
@@ -184,8 +187,8 @@ def _issue_chunk(
     ids: Sequence[int],
     day: datetime.date,
     validated: dict[int, str] | None,
-    versions: Any = None,
-    turn: tuple[Any, int] | None = None,
+    versions: Versions | None = None,
+    turn: tuple[Turn, int] | None = None,
 ) -> list[Invoice]:
     """One numbering transaction; with ``turn`` (a ``parallel.Turn`` and this chunk's index), the series
     is taken only once the chunk before has committed."""
@@ -201,8 +204,8 @@ def _issue_chunk_locked(
     ids: Sequence[int],
     day: datetime.date,
     validated: dict[int, str] | None,
-    versions: Any,
-    turn: tuple[Any, int] | None,
+    versions: Versions | None,
+    turn: tuple[Turn, int] | None,
 ) -> list[Invoice]:
     with transaction.atomic():
         locked = set(

@@ -7,16 +7,18 @@ client roles 404); clients read their issued invoices in the portal (``portal_vi
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views import View
 
 from pacte.billing import domain, payments, runs, selectors, services
-from pacte.billing.forms import CreditNoteForm, RunForm
+from pacte.billing.forms import CreditNoteForm, RunForm, month_choices
 from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
 from pacte.billing.permissions import can_bill
 from pacte.core.views import ActorRequiredMixin
@@ -26,6 +28,19 @@ from pacte.tenancy import selectors as tenancy_selectors
 from pacte.tenancy.permissions import require
 
 RUNNING = (RunStatus.PENDING, RunStatus.DRAFTING, RunStatus.ISSUING)
+#: The invoice list's payment column: an invoice's state in a word (feminine in French: « une facture »).
+LIST_STATE_LABELS = {
+    payments.PaymentState.PAID: pgettext_lazy("invoice payment state", "Paid"),
+    payments.PaymentState.PARTLY_PAID: pgettext_lazy("invoice payment state", "Partly paid"),
+    payments.PaymentState.UNPAID: pgettext_lazy("invoice payment state", "Not due yet"),
+    payments.PaymentState.CREDITED: pgettext_lazy("invoice payment state", "Cancelled by credit notes"),
+}
+#: The reminder steps' names (``reminders.STEPS``), as the invoice page lists them.
+REMINDER_STEPS = {
+    1: pgettext_lazy("reminder step", "Friendly reminder"),
+    2: pgettext_lazy("reminder step", "Firm reminder"),
+    3: pgettext_lazy("reminder step", "Formal notice to pay"),
+}
 
 
 class BillingPage(ActorRequiredMixin, View):
@@ -136,16 +151,38 @@ class InvoiceListView(BillingPage):
         page = _page(request)
         size = selectors.PAGE_SIZE
         rows = list(invoices[(page - 1) * size : page * size + 1])
+        today = timezone.localdate()
+        shown = rows[:size]
+        states = _payment_states(shown, today)
         context = {
-            "invoices": rows[:size],
+            "invoices": [{"invoice": invoice, "payment": states.get(invoice.pk)} for invoice in shown],
             "page": page,
             "has_next": len(rows) > size,
             "filters": request.GET,
             "statuses": InvoiceStatus.choices,
             "kinds": InvoiceKind.choices,
             "clients": tenancy_selectors.client_list(actor=self.actor, include_archived=True),
+            "months": month_choices(selected=request.GET.get("month", "")),
         }
         return render(request, "billing/invoice_list.html", context)
+
+
+def _payment_states(invoices: list[Invoice], today: datetime.date) -> dict[int, dict[str, Any]]:
+    """Per issued invoice of the page, its payment state for the list (two queries for the whole page):
+    « Payée », « Partiellement payée », « En retard de 12 jours », « À échoir », « Annulée par avoir »."""
+    issued = [invoice for invoice in invoices if invoice.is_issued and invoice.kind == InvoiceKind.INVOICE]
+    balances = selectors.invoice_balances(issued) if issued else {}
+    states = {}
+    for invoice in issued:
+        balance = balances[invoice.pk]
+        state = payments.payment_state(invoice, today, balance=balance)
+        if state == payments.PaymentState.OVERDUE and invoice.due_date is not None:
+            days = (today - invoice.due_date).days
+            label = ngettext("Overdue by %(days)s day", "Overdue by %(days)s days", days) % {"days": days}
+        else:
+            label = str(LIST_STATE_LABELS.get(state, payments.STATE_LABELS.get(state, state)))
+        states[invoice.pk] = {"state": state, "label": label, "due": balance.due}
+    return states
 
 
 class InvoiceDetailView(BillingPage):
@@ -172,6 +209,10 @@ class InvoiceDetailView(BillingPage):
             "payments": list(invoice.payments.all()) if invoice.is_issued else [],
             "credit_notes": list(invoice.credit_notes.order_by("pk")),
             "mentions": invoice.data.get("mentions", []) if invoice.is_issued else [],
+            "reminders": [
+                {"reminder": reminder, "name": REMINDER_STEPS.get(reminder.step, str(reminder.step))}
+                for reminder in (selectors.invoice_reminders(invoice) if invoice.is_issued else [])
+            ],
         }
         return render(request, "billing/invoice_detail.html", context)
 

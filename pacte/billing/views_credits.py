@@ -11,16 +11,16 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from pacte.billing import domain, service_credits
-from pacte.billing.forms import previous_month
+from pacte.billing.forms import MonthSelect, month_error, month_label, month_or_none, previous_month
 from pacte.billing.models_credits import CreditStatus, ServiceCredit
 from pacte.billing.permissions import can_bill
 from pacte.core.errors import ConflictError
@@ -33,19 +33,14 @@ PAGE_SIZE = 100
 
 
 def _month_clean(text: str) -> datetime.date:
-    try:
-        return domain.month_bounds(text)[0]
-    except domain.BillingError as error:
-        raise forms.ValidationError(gettext_lazy("Write the month as YYYY-MM, e.g. 2026-10.")) from error
+    month = month_or_none(text)
+    if month is None:
+        raise month_error()
+    return month
 
 
 class CreditComputeForm(forms.Form):
-    month = forms.CharField(
-        label=gettext_lazy("Month"),
-        max_length=7,
-        help_text=gettext_lazy("YYYY-MM, e.g. 2026-10."),
-        widget=forms.TextInput(attrs={"type": "month"}),
-    )
+    month = forms.CharField(label=gettext_lazy("Month"), max_length=7, widget=MonthSelect)
     client = forms.ModelChoiceField(
         label=gettext_lazy("Client"),
         queryset=Client.objects.none(),
@@ -78,6 +73,35 @@ def credit_list(actor: Membership, month: datetime.date, status: str = "") -> Qu
     return credits.order_by("client__name", "contract__reference", "pk")
 
 
+def credit_months(actor: Membership) -> list[tuple[datetime.date, int]]:
+    """The months the actor's provider has credits for, newest first, each with its credits still to
+    decide (one query)."""
+    rows = (
+        ServiceCredit.objects.filter(provider_id=actor.provider_id)
+        .values("month")
+        .annotate(proposed=Count("pk", filter=Q(status=CreditStatus.PROPOSED)))
+        .order_by("-month")
+        .values_list("month", "proposed")
+    )
+    return list(rows)
+
+
+def _month_options(months: list[tuple[datetime.date, int]], shown: datetime.date) -> list[tuple[str, str]]:
+    """The month filter's choices: the months with credits (« octobre 2026 — 2 à décider ») and the shown one."""
+    counts = dict(months)
+    counts.setdefault(shown, 0)
+    options = []
+    for month in sorted(counts, reverse=True):
+        label = month_label(month)
+        if counts[month]:
+            label = ngettext("%(month)s — %(count)s to decide", "%(month)s — %(count)s to decide", counts[month]) % {
+                "month": label,
+                "count": counts[month],
+            }
+        options.append((month.strftime("%Y-%m"), label))
+    return options
+
+
 def credit_get(actor: Membership, pk: int) -> ServiceCredit:
     return get_object_or_404(ServiceCredit.objects.filter(provider_id=actor.provider_id), pk=pk)
 
@@ -97,22 +121,28 @@ class CreditPage(ActorRequiredMixin, View):
     def check(self) -> None:
         require(can_bill(self.actor))
 
-    def month(self, request: HttpRequest) -> datetime.date:
-        text = request.GET.get("month") or previous_month()
-        try:
-            return domain.month_bounds(text)[0]
-        except domain.BillingError:
-            return domain.month_bounds(previous_month())[0]
+    def month(self, request: HttpRequest, months: list[tuple[datetime.date, int]]) -> datetime.date:
+        """The month asked for; else the latest month with credits to decide; else the latest month with
+        credits; else the previous month (never an empty month while some month has credits)."""
+        asked = month_or_none(request.GET.get("month"))
+        if asked is not None:
+            return asked
+        pending = next((month for month, proposed in months if proposed), None)
+        latest = months[0][0] if months else None
+        return pending or latest or domain.month_bounds(previous_month())[0]
 
     def render_list(
         self,
         request: HttpRequest,
-        month: datetime.date,
+        month: datetime.date | None = None,
         *,
         form: CreditComputeForm | None = None,
         reject_errors: dict[int, str] | None = None,
         status: int = 200,
     ) -> HttpResponse:
+        months = credit_months(self.actor)
+        if month is None:
+            month = self.month(request, months)
         wanted = request.GET.get("status", "")
         try:
             page = max(1, min(int(request.GET.get("page", "1")), 10_000))
@@ -127,14 +157,21 @@ class CreditPage(ActorRequiredMixin, View):
             "tab": "credits",
             "month": month,
             "month_value": month.strftime("%Y-%m"),
+            "month_options": _month_options(months, month),
             "status": wanted,
             "statuses": CreditStatus.choices,
             "rows": credits,
             "page": page,
             "has_next": len(rows) > PAGE_SIZE,
-            "form": form or CreditComputeForm(actor=self.actor, initial={"month": month.strftime("%Y-%m")}),
+            "form": form or CreditComputeForm(actor=self.actor, initial=self._compute_initial(request)),
         }
         return render(request, TEMPLATES + "credit_list.html", context, status=status)
+
+    @staticmethod
+    def _compute_initial(request: HttpRequest) -> dict[str, str]:
+        """The month named in the address (to compute it again), else the previous month (the one to compute)."""
+        asked = month_or_none(request.GET.get("month"))
+        return {"month": asked.strftime("%Y-%m") if asked else previous_month()}
 
 
 def _list_url(month: datetime.date) -> str:
@@ -146,7 +183,7 @@ class CreditListView(CreditPage):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         self.check()
-        return self.render_list(request, self.month(request))
+        return self.render_list(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         self.check()
@@ -168,7 +205,7 @@ class CreditListView(CreditPage):
                     request, _("Service credits computed: %(count)s proposed for the month.") % {"count": proposed}
                 )
                 return redirect(_list_url(first))
-        return self.render_list(request, self.month(request), form=form, status=400)
+        return self.render_list(request, form=form, status=400)
 
 
 class CreditApproveView(CreditPage):

@@ -22,7 +22,8 @@ milestone is billed at most once, ever, whatever the runs, the retries or the am
 reorder the list (renaming a milestone's label makes it a new milestone).
 
 Billing runs bill both like any billable movement (line kinds ``task`` and ``milestone``); the
-movement's description is the invoice line's label (``Nouveau poste × 2``, ``Jalon : Recette``).
+movement's description is the invoice line's label (``Jalon : Recette``); a task's line shows its count in
+the quantity column, so its label drops the ``× 2`` the ledger's description keeps (``task_line_description``).
 """
 
 from __future__ import annotations
@@ -154,7 +155,21 @@ def _related(model: Any, pk: int | None, contract: Contract, field: str, message
 
 
 def task_label(label: str, quantity: int) -> str:
+    """The movement's description of ``quantity`` tasks: « Nouveau poste × 2 » (the ledger has no count column)."""
     return label if quantity == 1 else f"{label} × {quantity}"
+
+
+def task_line_description(description: str, task: Any) -> str:
+    """A task movement's ``description`` for an invoice line that shows the count in its quantity column:
+    « Nouveau poste × 2 — ticket T-1 » → « Nouveau poste — ticket T-1 » (a cancellation's « Annulation :
+    Nouveau poste × 2 » too). ``task`` is the rule snapshot's task (label, quantity); a description
+    that does not hold ``task_label``'s text (edited, older) is returned as it is."""
+    if not isinstance(task, dict):
+        return description
+    label, quantity = task.get("label"), task.get("quantity")
+    if not isinstance(label, str) or not label or not isinstance(quantity, int) or quantity == 1:
+        return description
+    return description.replace(task_label(label, quantity), label, 1)
 
 
 def _task_matches(movement: Movement, code: str, quantity: int, day: datetime.date) -> bool:

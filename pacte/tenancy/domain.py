@@ -7,7 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, get_type_hints
 
 from django.utils.translation import gettext as _
 from stdnum import iban as stdnum_iban
@@ -165,8 +165,23 @@ class LegalIdentity(Protocol):
     postal_code: str
     city: str
     country: str
-    iban: str
     einvoicing_address: str
+    iban: str
+
+
+class ProviderIdentity(LegalIdentity, Protocol):
+    """The provider's whole invoicing identity, in form order: its legal mentions, how to pay it, its
+    numbering prefixes. The one declaration of these fields: the form, the service and the API's
+    ``ProviderOut`` take their names (and the API its types) from here."""
+
+    bic: str
+    late_penalty_text: str
+    invoice_prefix: str
+    credit_note_prefix: str
+
+
+#: The fields a provider's managers edit on the company page (and ``PATCH /provider``), in form order.
+PROVIDER_IDENTITY_FIELDS: tuple[str, ...] = tuple(get_type_hints(ProviderIdentity))
 
 
 @dataclass(frozen=True)

@@ -108,26 +108,7 @@ class ProviderIdentityForm(IdentifierCleaningMixin, forms.ModelForm):
 
     class Meta:
         model = Provider
-        fields = [
-            "name",
-            "legal_name",
-            "legal_form",
-            "share_capital",
-            "rcs_city",
-            "siren",
-            "siret",
-            "vat_number",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "einvoicing_address",
-            "iban",
-            "bic",
-            "late_penalty_text",
-            "invoice_prefix",
-            "credit_note_prefix",
-        ]
+        fields = list(domain.PROVIDER_IDENTITY_FIELDS)
         widgets = {"late_penalty_text": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "late_penalty_text": _(

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, get_type_hints
 
 from ninja import Field, Schema
+from pydantic import create_model
 
 from pacte.core.api import InputSchema
+from pacte.tenancy import domain
 
 Subdivision = Literal["", "57", "6AE", "971", "972", "973", "974", "976", "BL", "MF", "PM", "NC", "PF", "WF"]
 RoleName = Literal["provider_admin", "provider_manager", "technician", "client_manager", "client_user"]
@@ -158,30 +160,22 @@ class IdentityGapOut(Schema):
     rules: list[str] = Field(..., description="The validation rules an invoice fails while this is missing.")
 
 
-class ProviderOut(Schema):
-    id: int
-    name: str
-    legal_name: str
-    legal_form: str
-    share_capital: Decimal | None
-    rcs_city: str
-    siren: str
-    siret: str
-    vat_number: str
-    address: str
-    postal_code: str
-    city: str
-    country: str
-    einvoicing_address: str
-    iban: str
-    bic: str
-    late_penalty_text: str
-    invoice_prefix: str
-    credit_note_prefix: str
-    has_logo: bool
-    missing_mentions: list[IdentityGapOut] = Field(
-        ..., description="What the provider's invoices still miss (empty: every mandatory mention is there)."
-    )
+#: The provider's identity as ``domain.ProviderIdentity`` declares it: names, order and types come from there.
+_IDENTITY_FIELDS: dict[str, Any] = {
+    name: (annotation, ...) for name, annotation in get_type_hints(domain.ProviderIdentity).items()
+}
+
+ProviderOut = create_model(
+    "ProviderOut",
+    __base__=Schema,
+    id=(int, ...),
+    **_IDENTITY_FIELDS,
+    has_logo=(bool, ...),
+    missing_mentions=(
+        list[IdentityGapOut],
+        Field(..., description="What the provider's invoices still miss (empty: every mandatory mention is there)."),
+    ),
+)
 
 
 class ProviderPatch(InputSchema):

@@ -320,26 +320,7 @@ def random_password() -> str:
 
 # The provider's legal identity (its managers) ----------------------------------------------------
 
-PROVIDER_IDENTITY_FIELDS = (
-    "name",
-    "legal_name",
-    "legal_form",
-    "share_capital",
-    "rcs_city",
-    "siren",
-    "siret",
-    "vat_number",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "einvoicing_address",
-    "iban",
-    "bic",
-    "late_penalty_text",
-    "invoice_prefix",
-    "credit_note_prefix",
-)
+PROVIDER_IDENTITY_FIELDS = tenancy_domain.PROVIDER_IDENTITY_FIELDS
 
 
 def _normalise_provider_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -403,7 +384,9 @@ def provider_update(
     """Change the legal identity printed on the provider's documents and its numbering prefixes.
 
     A new prefix applies to the series started afterwards (``billing.services.series_for``); ``logo``
-    is the new logo's bytes (checked by ``logo_extension``), ``clear_logo`` removes it.
+    is the new logo's bytes (checked by ``logo_extension``), ``clear_logo`` removes it. The file of the
+    logo replaced or removed is deleted once the change is committed (``logo_file_discard``); issued
+    invoices print their own frozen copy of it.
     """
     require(can_edit_provider_identity(actor))
     provider = Provider.objects.select_for_update().get(pk=actor.provider_id)
@@ -412,11 +395,39 @@ def provider_update(
     apply_fields(provider, _normalise_provider_fields(fields), PROVIDER_IDENTITY_FIELDS)
     provider.full_clean(exclude=["logo"])
     _check_prefixes_free(provider)
+    previous_logo = provider.logo.name or ""
+    new_logo = ""
     if logo is not None:
         extension = logo_extension(logo)
         provider.logo.save(f"provider-{provider.pk}{extension}", ContentFile(logo), save=False)
+        new_logo = provider.logo.name
     elif clear_logo:
         provider.logo = ""
-    provider.save()
-    audit_changes(actor=actor, action="provider.update", instance=provider, provider=provider, before=before)
+    try:
+        provider.save()
+        audit_changes(actor=actor, action="provider.update", instance=provider, provider=provider, before=before)
+    except BaseException:
+        if new_logo:  # written a moment ago, named by no row
+            provider.logo.storage.delete(new_logo)
+        raise
+    if previous_logo and previous_logo != (provider.logo.name or ""):
+        transaction.on_commit(lambda: logo_file_discard(previous_logo))
     return provider
+
+
+def logo_file_discard(name: str) -> bool:
+    """Delete the logo file ``name`` unless a row still references it (a provider, an invoice's frozen logo:
+    ``documents.files.file_referenced``). Runs after the commit that stopped using it; True if deleted."""
+    import logging
+
+    from pacte.documents.files import file_referenced
+
+    if not name or file_referenced(name):
+        return False
+    storage = Provider._meta.get_field("logo").storage
+    try:
+        storage.delete(name)
+    except OSError as error:  # the change is committed: a file left behind is for `pacte files prune`
+        logging.getLogger(__name__).warning("The replaced logo %s could not be deleted: %s", name, error)
+        return False
+    return True

@@ -33,3 +33,17 @@ def qty(value: Decimal | None) -> str:
     exponent = normal.as_tuple().exponent
     places = max(0, -exponent) if isinstance(exponent, int) else 0
     return number_format(normal, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value: Decimal | str | None) -> str:
+    """A percentage without trailing zeros, as the language writes it: « 5 % », « 2,5 % », "2.5 %"."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return qty(number) + "\u00a0%"

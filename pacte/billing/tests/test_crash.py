@@ -9,66 +9,25 @@ end with the same invoices: same numbers 1..N, same totals per number, every mov
 
 from __future__ import annotations
 
-import json
 import random
 import signal
-import subprocess
-import sys
 import time
-from decimal import Decimal
 
 from pacte.billing.models import Invoice, InvoiceLine
-from pacte.jobs.tests.test_workers import LIVE, live_db, worker_env
+from pacte.billing.tests.helpers_live import billing_run, invoices, two_providers
+from pacte.jobs.tests.test_workers import LIVE, live_db
 from pacte.ledger.models import Movement
 
 CONTRACTS = 36
 KILLS = 20
-MONTH = "2026-10"
-
-
-def _billing(provider: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pacte.cli",
-            "billing",
-            "run",
-            "--period",
-            MONTH,
-            "--provider",
-            str(provider),
-            "--issue",
-            "--no-render",
-        ],
-        env=worker_env(PACTE_BILLING_CHUNK="4"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
-def _invoices(provider: int) -> list[tuple[int, str, Decimal, Decimal, int]]:
-    return [
-        (invoice.sequence, invoice.client.name, invoice.total_net, invoice.total_gross, invoice.lines.count())
-        for invoice in Invoice.objects.using(LIVE)
-        .filter(provider_id=provider)
-        .select_related("client")
-        .order_by("sequence")
-    ]
+CHUNK = {"PACTE_BILLING_CHUNK": "4"}
 
 
 @live_db
 def test_a_run_killed_twenty_times_ends_like_a_clean_run():
-    built = subprocess.run(
-        [sys.executable, "-m", "pacte.billing.tests.crash_data", str(CONTRACTS)],
-        env=worker_env(),
-        capture_output=True,
-        check=True,
-        timeout=300,
-    )
-    killed, clean = json.loads(built.stdout.decode().strip().splitlines()[-1])
+    killed, clean = two_providers(CONTRACTS)
 
-    reference = _billing(clean)
+    reference = billing_run(clean, **CHUNK)
     assert reference.stderr is not None
     head = reference.stderr.readline()
     started = time.monotonic()
@@ -86,7 +45,7 @@ def test_a_run_killed_twenty_times_ends_like_a_clean_run():
     longest = duration
     while kills < KILLS and attempts < 4 * KILLS:
         attempts += 1
-        process = _billing(killed)
+        process = billing_run(killed, **CHUNK)
         assert process.stderr is not None
         first_line = process.stderr.readline()  # Django is up and the run has begun: "Drafts [---…] 0/N"
         begun = time.monotonic()
@@ -100,14 +59,14 @@ def test_a_run_killed_twenty_times_ends_like_a_clean_run():
         else:
             process.communicate(timeout=60)
             longest = time.monotonic() - begun
-    final = _billing(killed)
+    final = billing_run(killed, **CHUNK)
     out, err = final.communicate(timeout=300)
     assert final.returncode == 0, err.decode()
     assert kills == KILLS, f"only {kills} of {attempts} runs were killed before they finished (seed {seed})"
     print(f"seed {seed}: {kills} kills in {attempts} runs, last phase seen: {phases}")
 
-    expected = _invoices(clean)
-    got = _invoices(killed)
+    expected = invoices(clean)
+    got = invoices(killed)
     assert len(expected) == CONTRACTS
     assert got == expected, f"seed {seed}"
     assert [row[0] for row in got] == list(range(1, CONTRACTS + 1))  # 0 gaps, 0 duplicates

@@ -3,31 +3,17 @@ leaves no process behind when it is killed."""
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from pacte.billing import parallel
-from pacte.billing.tests.test_crash import _invoices
-from pacte.jobs.tests.test_workers import live_db, worker_env
+from pacte.billing.tests.helpers_live import billing_run, invoices, two_providers
+from pacte.jobs.tests.test_workers import live_db
 
 CONTRACTS = 30
-MONTH = "2026-10"
-
-
-def _run(provider: int, **env: str) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "pacte.cli", "billing", "run", "--period", MONTH, "--provider", str(provider)]
-    return subprocess.Popen(
-        [*command, "--issue", "--no-render"],
-        env=worker_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
 
 
 def _billing_processes(provider: int) -> list[int]:
@@ -48,21 +34,14 @@ def _billing_processes(provider: int) -> list[int]:
 @pytest.mark.postgres_only  # runs are spread over processes on PostgreSQL only (Linux, as the machine)
 @live_db
 def test_a_run_over_three_processes_numbers_like_a_serial_run_and_dies_with_its_parent():
-    built = subprocess.run(
-        [sys.executable, "-m", "pacte.billing.tests.crash_data", str(CONTRACTS)],
-        env=worker_env(),
-        capture_output=True,
-        check=True,
-        timeout=300,
-    )
-    spread, serial = json.loads(built.stdout.decode().strip().splitlines()[-1])
+    spread, serial = two_providers(CONTRACTS)
 
-    one = _run(serial, PACTE_BILLING_WORKERS="1", PACTE_BILLING_CHUNK="3")
+    one = billing_run(serial, PACTE_BILLING_WORKERS="1", PACTE_BILLING_CHUNK="3")
     _out, err = one.communicate(timeout=300)
     assert one.returncode == 0, err.decode()
 
     # Killed while drafting: its workers go with it (PR_SET_PDEATHSIG), nothing keeps writing.
-    killed = _run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="1")
+    killed = billing_run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="1")
     assert killed.stderr is not None
     killed.stderr.readline()  # the run has begun
     deadline = time.monotonic() + 30
@@ -76,12 +55,12 @@ def test_a_run_over_three_processes_numbers_like_a_serial_run_and_dies_with_its_
         time.sleep(0.05)
     assert _billing_processes(spread) == []
 
-    three = _run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="3")
+    three = billing_run(spread, PACTE_BILLING_WORKERS="3", PACTE_BILLING_CHUNK="3")
     _out, err = three.communicate(timeout=300)
     assert three.returncode == 0, err.decode()
     assert "Issue " in err.decode() and "100%" in err.decode()
 
-    expected, got = _invoices(serial), _invoices(spread)
+    expected, got = invoices(serial), invoices(spread)
     assert len(expected) == CONTRACTS
     assert got == expected  # same numbers for the same clients, same totals
     assert [row[0] for row in got] == list(range(1, CONTRACTS + 1))

@@ -100,8 +100,8 @@ def test_rejecting_needs_a_reason(credit_tenant, login):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"month": "octobre"}, "Write the month as YYYY-MM"),
-        ({"month": "2026-13"}, "Write the month as YYYY-MM"),
+        ({"month": "octobre"}, "Choose a month in the list"),
+        ({"month": "2026-13"}, "Choose a month in the list"),
         ({"month": "2099-01"}, "has not begun"),
         ({"month": "2026-10", "client": "999999"}, 'data-field="client"'),
     ],

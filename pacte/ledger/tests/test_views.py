@@ -128,3 +128,13 @@ def test_the_leak_report_page(tenant, login, django_assert_max_num_queries):
     for entry in entries:
         assert f'data-testid="leak-time_entry-{entry.pk}"' in page
     assert reverse("servicedesk:ticket_detail", args=[entries[0].ticket_id]) in page
+
+
+def test_the_leak_report_sits_in_the_billing_section_under_its_tabs(tenant, login):
+    page = login(tenant.manager).get(reverse("ledger:leak_report")).content.decode()
+    tabs = page[page.index('<nav class="tabs small"') :]
+    tabs = tabs[: tabs.index("</nav>")]
+    assert f'href="{reverse("billing:invoice_list")}"' in tabs and f'href="{reverse("billing:run_list")}"' in tabs
+    assert f'<a href="{reverse("ledger:leak_report")}" aria-current="page">' in tabs
+    assert tabs.count('aria-current="page"') == 1
+    assert f'<a href="{reverse("billing:invoice_list")}" aria-current="page">' in page  # the main menu's Billing
