@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 from pacte.billing.invoice_data import VatBreakdown
 
 CENT = Decimal("0.01")
@@ -54,10 +56,10 @@ def month_bounds(text: str) -> tuple[datetime.date, datetime.date]:
     """``"2026-10"`` → (1 Oct 2026, 31 Oct 2026); anything else is a ``BillingError``."""
     match = PERIOD.match(text.strip())
     if match is None:
-        raise BillingError(f"“{text}” is not a billing month: write it as YYYY-MM, e.g. 2026-10.")
+        raise BillingError(_("“%(text)s” is not a billing month: write it as YYYY-MM, e.g. 2026-10.") % {"text": text})
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12 or year < 2000:
-        raise BillingError(f"“{text}” is not a billing month: the month goes from 01 to 12.")
+        raise BillingError(_("“%(text)s” is not a billing month: the month goes from 01 to 12.") % {"text": text})
     return datetime.date(year, month, 1), datetime.date(year, month, calendar.monthrange(year, month)[1])
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from pacte.billing import domain, drafting, parallel
 from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
@@ -51,9 +52,11 @@ def run_create(*, actor: Membership | None, provider: Provider, month: str, clie
         require(can_bill(actor))
     first, last = domain.month_bounds(month)
     if first > timezone.localdate():
-        raise domain.BillingError(f"{month} has not begun: a month is billed once it has started.")
+        raise domain.BillingError(
+            _("%(month)s has not begun: a month is billed once it has started.") % {"month": month}
+        )
     if client is not None and client.provider_id != provider.pk:
-        raise domain.BillingError("This client is not one of the provider's clients.")
+        raise domain.BillingError(_("This client is not one of the provider’s clients."))
     return BillingRun.objects.create(
         provider=provider, client=client, period_start=first, period_end=last, created_by=actor
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from pacte.core.text import compact_identifier
@@ -96,13 +97,34 @@ class MembershipRoleForm(forms.Form):
         self.fields["role"].choices = [(role.value, role.label) for role in roles]  # type: ignore[attr-defined]
 
 
+class LogoInput(forms.ClearableFileInput):
+    """The provider's logo: a thumbnail of the saved one, « Retirer le logo » (the clear checkbox) and
+    « Remplacer » (the file input).
+
+    The thumbnail comes from ``tenancy:provider_logo``, the view that checks who asks: media files are
+    never served, so Django's link to the file's URL would be a dead link.
+    """
+
+    template_name = "tenancy/widgets/logo_input.html"
+    initial_text = _("Current logo")
+    input_text = _("Replace")
+    clear_checkbox_label = _("Remove the logo")
+    choose_text = _("Logo")
+    preview_url = reverse_lazy("tenancy:provider_logo")
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"].update(preview_url=self.preview_url, choose_text=self.choose_text)
+        return context
+
+
 class ProviderIdentityForm(IdentifierCleaningMixin, forms.ModelForm):
     """The legal identity printed on the provider's invoices, and its numbering prefixes."""
 
     logo = forms.FileField(
         label=_("Logo"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(domain.LOGO_TYPES)}),
+        widget=LogoInput(attrs={"accept": ",".join(domain.LOGO_TYPES)}),
         help_text=_("PNG or JPEG, 1 MB at most."),
     )
 

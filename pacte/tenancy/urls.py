@@ -25,4 +25,5 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.MembershipUpdateView.as_view(side="provider"), name="user_update"),
     path("users/<int:pk>/archive/", views.MembershipArchiveView.as_view(side="provider"), name="user_archive"),
     path("company/", views.ProviderIdentityView.as_view(), name="provider_identity"),
+    path("company/logo/", views.ProviderLogoView.as_view(), name="provider_logo"),
 ]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import base64
+import hashlib
 from typing import Any
 
 import filetype
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import get_conditional_response
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -347,20 +348,36 @@ class ProviderIdentityView(ServiceFormView, View):
 
     def get_context(self) -> dict[str, Any]:
         # The checklist reads what is saved: what the next billing run will print.
-        saved = selectors.provider_get(actor=self.actor)
-        return {"gaps": domain.invoice_identity_gaps(saved), "logo_preview": _logo_preview(saved)}
+        return {"gaps": domain.invoice_identity_gaps(selectors.provider_get(actor=self.actor))}
 
 
-def _logo_preview(provider: Provider) -> str:
-    """The saved logo as a data URI (media files are not served), or ""."""
-    if not provider.logo:
-        return ""
-    try:
-        with provider.logo.open("rb") as handle:
-            content = handle.read(domain.LOGO_MAX_BYTES + 1)
-    except OSError:
-        return ""
-    kind = filetype.guess(content)
-    if kind is None or kind.mime not in domain.LOGO_TYPES:
-        return ""
-    return f"data:{kind.mime};base64,{base64.b64encode(content).decode()}"
+class ProviderLogoView(ActorRequiredMixin, View):
+    """The actor's own provider's saved logo (the company page's thumbnail): media files are never served.
+
+    Who may see it is who may see the company page; no logo, or one that cannot be read, is a 404.
+    """
+
+    side = "provider"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        require(can_edit_provider_identity(self.actor))
+        provider = selectors.provider_get(actor=self.actor)
+        if not provider.logo:
+            raise Http404
+        try:
+            with provider.logo.open("rb") as handle:
+                content = handle.read(domain.LOGO_MAX_BYTES + 1)
+        except OSError as error:
+            raise Http404 from error
+        kind = filetype.guess(content)
+        if kind is None or kind.mime not in domain.LOGO_TYPES:
+            raise Http404
+        # ``no-cache``: the URL stays when the logo changes, so the browser asks again, answered by a 304.
+        etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+        response = HttpResponse(content, content_type=kind.mime)
+        response["ETag"] = etag
+        response["Content-Disposition"] = f'inline; filename="logo{domain.LOGO_TYPES[kind.mime]}"'
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-cache"
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return get_conditional_response(request, etag=etag, response=response)

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from pacte.billing import runs
 from pacte.billing.domain import BillingError
@@ -149,7 +150,11 @@ def test_bad_months_are_refused(tenant):
     for month in ("2026-13", "10/2026", "2026-1", ""):
         with pytest.raises(BillingError):
             runs.run_create(actor=tenant.manager, provider=tenant.provider, month=month)
-    with pytest.raises(BillingError, match="has not begun"):
+    with pytest.raises(BillingError, match="2026-13\u00a0» n’est pas un mois de facturation"):
+        runs.run_create(actor=tenant.manager, provider=tenant.provider, month="2026-13")
+    with pytest.raises(BillingError, match="2099-01 n’a pas commencé"):  # in the user's language
+        runs.run_create(actor=tenant.manager, provider=tenant.provider, month="2099-01")
+    with translation.override("en"), pytest.raises(BillingError, match="2099-01 has not begun"):
         runs.run_create(actor=tenant.manager, provider=tenant.provider, month="2099-01")
     assert not BillingRun.objects.exists()
 
