@@ -30,7 +30,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from pacte.billing import runs
-from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus, LineKind
+from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus, LineKind, Reminder
 from pacte.billing.rendering import invoice_render_once
 from pacte.contracts.dates import add_months
 from pacte.contracts.models import Contract
@@ -145,7 +145,11 @@ def _replay_reminders(provider: Provider, today: datetime.date) -> None:
     )
     day = due + datetime.timedelta(days=1) if due is not None else today + datetime.timedelta(days=1)
     while day <= today:
+        last = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         reminders_send(today=day, provider_id=provider.pk)
+        # dated as the nightly job would have sent them (06:00 that day), not all at the demo's load
+        sent = timezone.make_aware(datetime.datetime.combine(day, datetime.time(6, 0)))
+        Reminder.objects.filter(pk__gt=last, invoice__provider=provider).update(sent_at=min(sent, timezone.now()))
         day += datetime.timedelta(days=1)
 
 

@@ -87,6 +87,11 @@ def _assert_the_billing_story(provider):
     assert {row.invoice.billing_period for row in overdue} >= {months[0]}
     reminded = Reminder.objects.filter(invoice__provider=provider)
     assert reminded.exists() and {row.invoice_id for row in reminded} <= {row.invoice.pk for row in overdue}
+    # Each step dated the day the nightly job sent it: after the due date, the steps on different days.
+    for row in reminded.select_related("invoice"):
+        assert row.invoice.due_date < timezone.localtime(row.sent_at).date() <= today
+    steps = {(row.invoice_id, timezone.localtime(row.sent_at).date()) for row in reminded}
+    assert len(steps) == reminded.count()
     before = reminded.count()
     report = reminders_send(today=today, provider_id=provider.pk)  # the job again today: nothing new
     assert report.sent == 0 and reminded.count() == before
