@@ -30,6 +30,7 @@ from lxml import etree
 
 from pacte.billing.invoice_data import CREDIT_NOTE, INVOICE, UNIT_HOUR, UNIT_KM, UNIT_ONE, InvoiceData, Line, Party
 from pacte.documents.domain import AttachmentRelationship, PdfAttachment
+from pacte.tenancy.models import NO_EARLY_PAYMENT_DISCOUNT_TEXT
 
 FACTURX_FILENAME = "factur-x.xml"
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
@@ -140,7 +141,7 @@ def default_notes(data: InvoiceData) -> tuple[tuple[str, str], ...]:
     if NOTE_LATE_PENALTIES not in given:
         notes.append((NOTE_LATE_PENALTIES, late_penalties_text(data) if professional else _CONSUMER_PENALTIES))
     if NOTE_NO_DISCOUNT not in given:
-        notes.append((NOTE_NO_DISCOUNT, "Pas d'escompte pour paiement anticipé."))
+        notes.append((NOTE_NO_DISCOUNT, NO_EARLY_PAYMENT_DISCOUNT_TEXT))
     if NOTE_TREATMENT not in given:
         if professional:
             notes.append((NOTE_TREATMENT, "B2B" if domestic else "B2BINT"))

@@ -106,10 +106,10 @@ class LogoInput(forms.ClearableFileInput):
     """
 
     template_name = "tenancy/widgets/logo_input.html"
-    initial_text = _("Current logo")
-    input_text = _("Replace")
-    clear_checkbox_label = _("Remove the logo")
-    choose_text = _("Logo")
+    initial_text = _("Current logo")  # type: ignore[assignment]  # lazy, as Django's own
+    input_text = _("Replace")  # type: ignore[assignment]  # lazy, as Django's own
+    clear_checkbox_label = _("Remove the logo")  # type: ignore[assignment]  # lazy, as Django's own
+    choose_text = _("Add a logo")
     preview_url = reverse_lazy("tenancy:provider_logo")
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:

@@ -70,6 +70,14 @@ def validate_einvoicing_address(value: str) -> None:
         )
 
 
+#: The sentence the Factur-X AAB note prints (``billing.facturx``) and the late-payment wording opens with.
+NO_EARLY_PAYMENT_DISCOUNT_TEXT = "Pas d\u2019escompte pour paiement anticipé."
+#: ``Provider.late_penalty_text``'s default, in French typography (’, no-break spaces before « : » and units).
+DEFAULT_LATE_PENALTY_TEXT = (
+    f"{NO_EARLY_PAYMENT_DISCOUNT_TEXT} Pénalités de retard\u00a0: taux BCE majoré de 10\u00a0points. "
+    "Indemnité forfaitaire pour frais de recouvrement\u00a0: 40\u00a0€."
+)
+
 PREFIX_HELP = _(
     "Numbers read <prefix>-<year>-000001. A change applies to the series started afterwards (a new year, "
     "or the first number of its kind): a series already started this year keeps its prefix."
@@ -137,10 +145,7 @@ class Provider(LegalIdentityMixin, ArchivableModel):
     late_penalty_text = models.TextField(
         _("late-payment wording"),
         blank=True,
-        default=(
-            "Pas d'escompte pour paiement anticipé. Pénalités de retard : taux BCE majoré de 10 points. "
-            "Indemnité forfaitaire pour frais de recouvrement : 40 €."
-        ),
+        default=DEFAULT_LATE_PENALTY_TEXT,
     )
 
     invoice_prefix = models.CharField(

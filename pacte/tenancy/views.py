@@ -380,4 +380,4 @@ class ProviderLogoView(ActorRequiredMixin, View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-cache"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        return get_conditional_response(request, etag=etag, response=response)
+        return get_conditional_response(request, etag=etag, response=response) or response

@@ -2,15 +2,20 @@
 
 The page and the API act on the actor's own provider, never on one named in the URL: A's managers
 edit A's identity, B's admin B's (a success outside A's scope). A technician gets 403 (the API lets
-it read), client roles 404 on the page and 403 on the API. What the edits check is tested in
-``pacte/tenancy/tests/test_provider_identity.py``.
+it read), client roles 404 on the page and 403 on the API. The logo (``/company/logo/``) follows the
+page; A's provider has one and B's none, so B's admin gets a 404, never A's logo. What the edits check
+is tested in ``pacte/tenancy/tests/test_provider_identity.py``, the logo in ``test_provider_logo.py``.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
-from tests.matrix.framework import ApiSpec, Call, PageSpec, Redirect, api_call, provider_page
+from PIL import Image
+
+from pacte.tenancy.services import provider_update
+from tests.matrix.framework import A_PROVIDER, ApiSpec, Call, PageSpec, Redirect, api_call, provider_page
 
 SAVED = Redirect("tenancy:provider_identity")
 
@@ -34,6 +39,10 @@ PAGES: dict[str, PageSpec] = {
             audits=1,
         ),
     ),
+    "tenancy:provider_logo": PageSpec(
+        get=Call(provider_page(managers=200, technician=403, other_admin=404)),
+        post=Call(provider_page(provider=405, other_admin=405)),
+    ),
 }
 
 API: dict[str, ApiSpec] = {
@@ -52,5 +61,9 @@ API: dict[str, ApiSpec] = {
 
 
 def build(tenant: Any, provider_word: str, client_word: str) -> dict[str, int]:
-    """Nothing to build: the page and the API read the actor's own provider."""
+    """A's provider gets a logo, B's none; no ids: the page and the API read the actor's own provider."""
+    if provider_word == A_PROVIDER:
+        buffer = io.BytesIO()
+        Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, format="PNG")
+        provider_update(actor=tenant.admin, logo=buffer.getvalue())
     return {}

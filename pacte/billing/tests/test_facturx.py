@@ -293,7 +293,7 @@ def test_buyer_that_is_not_a_professional_without_siren_passes():
     # BR-FR-05 wants PMT, PMD and AAB whoever the buyer is: they say the B2B terms do not apply.
     assert "sans objet" in notes["PMT"] and "40 €" not in notes["PMT"]
     assert "sans objet" in notes["PMD"]
-    assert notes["AAB"] == "Pas d'escompte pour paiement anticipé."
+    assert notes["AAB"] == "Pas d’escompte pour paiement anticipé."
     assert notes["BAR"] == "B2C"
     report = facturx.validate(xml)
     assert report.ok, report.summary()

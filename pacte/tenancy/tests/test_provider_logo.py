@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client as HttpClient
 from PIL import Image
 
 from pacte.tenancy.models import Provider
@@ -76,7 +77,8 @@ def test_the_company_page_roles_only(login, tenant):
     assert login(tenant.admin).get(LOGO).status_code == 200
     assert login(tenant.technician).get(LOGO).status_code == 403
     assert login(tenant.client_manager).get(LOGO).status_code == 404
-    anonymous = login.__class__  # noqa: F841  (the matrix checks anonymous → login)
+    anonymous = HttpClient().get(LOGO)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
 
 
 def test_each_provider_gets_its_own_logo_never_another_ones(login, tenant, other_tenant):
@@ -108,7 +110,7 @@ def test_the_page_shows_the_thumbnail_replace_and_remove_no_dead_media_link(logi
 def test_the_page_without_a_logo_offers_the_file_input_only(login, tenant):
     html = login(tenant.manager).get(PAGE).content.decode()
     assert 'data-testid="logo-preview"' not in html and 'name="logo-clear"' not in html
-    assert '<label for="id_logo">Logo</label>' in html and '<input type="file" name="logo"' in html
+    assert '<label for="id_logo">Ajouter un logo</label>' in html and '<input type="file" name="logo"' in html
 
 
 def test_a_refused_upload_keeps_the_saved_logo_thumbnail(login, tenant):
