@@ -317,11 +317,20 @@ def _line_item(parent: etree._Element, line: Line) -> None:
     _add(summation, "LineTotalAmount", amount_text(line.amount))
 
 
+def credit_note_terms(number: str, date: datetime.date | None) -> str:
+    """BT-20 of a credit note, which has no due date (BT-9): it is deducted from the invoice it corrects, or
+    refunded. With a positive amount due (BT-115), BR-CO-25 wants BT-9 or BT-20: this text is the BT-20."""
+    if not number:
+        return ""  # not a valid credit note (BR-FR-CO-05): nothing to say
+    of = f" du {date:%d/%m/%Y}" if date is not None else ""
+    return f"Avoir à déduire du règlement de la facture {number}{of}, ou à rembourser."
+
+
 def _payment_terms_text(data: InvoiceData) -> str:
     if data.payment_terms:
         return data.payment_terms
-    if data.type_code == CREDIT_NOTE and data.due_date is None and data.preceding_number:
-        return f"Avoir à imputer sur le règlement de la facture {data.preceding_number} ou à rembourser."
+    if data.type_code == CREDIT_NOTE and data.due_date is None:
+        return credit_note_terms(data.preceding_number, data.preceding_date)
     return ""
 
 
@@ -562,8 +571,38 @@ def _svrl_failures(svrl: str) -> tuple[RuleFailure, ...]:
     return tuple(failures)
 
 
+_BR_CO_25_TEXT = (
+    "[BR-CO-25]-In case the Amount due for payment (BT-115) is positive, either the Payment due date (BT-9) "
+    "or the Payment terms (BT-20) shall be present."
+)
+
+
+def _missing_rules(tree: etree._Element) -> tuple[RuleFailure, ...]:
+    """EN 16931 rules the Factur-X EN 16931 Schematron leaves out but the CEN one (a platform's) checks.
+
+    BR-CO-25: a positive amount due (BT-115) needs a due date (BT-9) or payment terms (BT-20) — what a
+    credit note, which has no due date, states in BT-20.
+    """
+    settlement = "/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement"
+    due = tree.xpath(
+        f"{settlement}/ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:DuePayableAmount", namespaces=NSMAP
+    )
+    terms = tree.xpath(
+        f"{settlement}/ram:SpecifiedTradePaymentTerms[ram:DueDateDateTime or normalize-space(ram:Description)]",
+        namespaces=NSMAP,
+    )
+    try:
+        positive = any(Decimal((node.text or "").strip()) > 0 for node in due)
+    except ArithmeticError:  # not a number: the XSD says so already
+        positive = False
+    if positive and not terms:
+        return (RuleFailure(id="BR-CO-25", flag="fatal", text=_BR_CO_25_TEXT, location=settlement),)
+    return ()
+
+
 def validate(xml: bytes) -> ValidationReport:
-    """Check ``xml`` against the EN 16931 XSD and both Schematron rule sets (EN 16931, BR-FR).
+    """Check ``xml`` against the EN 16931 XSD and both Schematron rule sets (EN 16931, BR-FR), plus the EN 16931
+    rules the Factur-X Schematron leaves out (``_missing_rules``).
 
     A file that is not well-formed XML (or declares a DTD) gets one XSD error and no rule run.
     """
@@ -578,7 +617,7 @@ def validate(xml: bytes) -> ValidationReport:
         valid = engines.schema.validate(tree)
         xsd_errors = () if valid else tuple(f"line {e.line}: {e.message}" for e in engines.schema.error_log)
         node = engines.processor.parse_xml(xml_text=etree.tostring(tree, encoding="unicode"))
-        en16931 = _svrl_failures(engines.en16931.transform_to_string(xdm_node=node))
+        en16931 = _svrl_failures(engines.en16931.transform_to_string(xdm_node=node)) + _missing_rules(tree)
         br_fr = _svrl_failures(engines.br_fr.transform_to_string(xdm_node=node))
     return ValidationReport(xsd_errors=xsd_errors, en16931=en16931, br_fr=br_fr)
 

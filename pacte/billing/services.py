@@ -218,7 +218,7 @@ def _issue_chunk_locked(
         # run resumed after a crash or spread over processes creates in another order
         drafts = sorted(_drafts(provider, list(locked)), key=lambda invoice: place[invoice.pk])
         context = snapshot.context_for(drafts, lines=True, versions=versions)
-        prepared: list[tuple[Invoice, datetime.date, dict[str, Any]]] = []
+        prepared: list[tuple[Invoice, datetime.date | None, dict[str, Any]]] = []
         for invoice in drafts:
             if not context.lines[invoice.pk]:
                 raise ConflictError(_("Draft #%(id)s has no line: there is nothing to invoice.") % {"id": invoice.pk})
@@ -254,8 +254,8 @@ def _issue_chunk_locked(
                 invoice.series = series
                 invoice.status = InvoiceStatus.ISSUED
                 invoice.issue_date = day
-                invoice.due_date = due
-                invoice.penalty_rate = snapshot.penalty_rate(due)
+                invoice.due_date = due  # None for a credit note: it is deducted, never due
+                invoice.penalty_rate = snapshot.penalty_rate(due or day)
                 invoice.data = data
                 invoice.issued_at = now
                 invoice.issued_by = actor

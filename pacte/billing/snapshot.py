@@ -22,7 +22,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from pacte.billing import domain
+from pacte.billing import domain, facturx
 from pacte.billing.invoice_data import CREDIT_NOTE, INVOICE, InvoiceData, Line, Party, VatBreakdown
 from pacte.billing.models import Invoice, InvoiceKind
 from pacte.core.text import short_date
@@ -290,8 +290,18 @@ def invoice_data(
         days, end_of_month = context.payment_terms[invoice.pk] if context else _terms_of(invoice)
         preceding = invoice.credited_invoice
         contract = invoice.contract
+        credit_note = invoice.kind == InvoiceKind.CREDIT_NOTE
+        preceding_number = preceding.number or "" if preceding is not None else ""
+        preceding_date = preceding.issue_date if preceding is not None else None
+        if credit_note:  # no due date, nothing paid to the seller's account: BT-20 says what becomes of it
+            due = None
+            terms = facturx.credit_note_terms(preceding_number, preceding_date)
+        else:
+            terms = payment_terms_text(days, end_of_month) + (
+                f" — {_('due %(date)s') % {'date': short_date(due)}}" if due else ""
+            )
         return InvoiceData(
-            type_code=CREDIT_NOTE if invoice.kind == InvoiceKind.CREDIT_NOTE else INVOICE,
+            type_code=CREDIT_NOTE if credit_note else INVOICE,
             number=number,
             issue_date=issue_date,
             seller=context.sellers.get(invoice.provider_id) or seller_party(provider)
@@ -309,12 +319,11 @@ def invoice_data(
             service_end=invoice.service_end,
             purchase_order=invoice.purchase_order,
             contract_reference=contract.reference if contract is not None else "",
-            preceding_number=preceding.number or "" if preceding is not None else "",
-            preceding_date=preceding.issue_date if preceding is not None else None,
-            payment_terms=payment_terms_text(days, end_of_month)
-            + (f" — {_('due %(date)s') % {'date': short_date(due)}}" if due else ""),
-            iban=provider.iban,
-            bic=provider.bic,
+            preceding_number=preceding_number,
+            preceding_date=preceding_date,
+            payment_terms=terms,
+            iban="" if credit_note else provider.iban,
+            bic="" if credit_note else provider.bic,
             payment_reference=number,
             notes=tuple(notes),
             mentions=tuple(printed),
@@ -362,7 +371,11 @@ def _terms_of(invoice: Invoice) -> tuple[int, bool]:
     return terms.days, terms.end_of_month
 
 
-def due_date_for(invoice: Invoice, issue_date: datetime.date, context: Context | None = None) -> datetime.date:
+def due_date_for(invoice: Invoice, issue_date: datetime.date, context: Context | None = None) -> datetime.date | None:
+    """When the invoice is due under its contract's payment terms; ``None`` for a credit note, which is not
+    paid but deducted from the invoice it corrects (or refunded)."""
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return None
     days, end_of_month = context.payment_terms[invoice.pk] if context else _terms_of(invoice)
     return domain.due_date(issue_date, days=days, end_of_month=end_of_month)
 

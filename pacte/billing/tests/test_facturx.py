@@ -132,6 +132,8 @@ def credit_note() -> InvoiceData:
         due_date=None,
         payment_terms="",
         purchase_order="",
+        iban="",  # nothing is paid to the seller: a credit note carries no payment account (snapshot)
+        bic="",
     )
 
 
@@ -244,12 +246,30 @@ def test_credit_note_references_the_invoice_it_corrects_and_passes():
     reference = "//ram:ApplicableHeaderTradeSettlement/ram:InvoiceReferencedDocument"
     assert xpath(xml, f"{reference}/ram:IssuerAssignedID") == ["FA-2026-000123"]
     assert xpath(xml, f"{reference}/ram:FormattedIssueDateTime/qdt:DateTimeString") == ["20260401"]
-    # No due date: the payment terms say what becomes of the amount (BR-CO-25).
+    # No due date (BT-9): with a positive amount due (BT-115), the payment terms (BT-20) say what becomes of
+    # the amount (BR-CO-25); no payment means either (BG-16 is optional, the seller is not paid).
+    assert xpath(xml, "//ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime") == []
     assert xpath(xml, "//ram:SpecifiedTradePaymentTerms/ram:Description") == [
-        "Avoir à imputer sur le règlement de la facture FA-2026-000123 ou à rembourser."
+        "Avoir à déduire du règlement de la facture FA-2026-000123 du 01/04/2026, ou à rembourser."
     ]
+    assert xpath(xml, "//ram:DuePayableAmount") == ["256.50"]
+    assert xpath(xml, "//ram:SpecifiedTradeSettlementPaymentMeans") == []
     report = facturx.validate(xml)
-    assert report.ok, report.summary()
+    assert report.ok and report.fatal_count == 0, report.summary()
+
+
+def test_credit_note_without_payment_terms_nor_due_date_would_break_br_co_25():
+    """What the BT-20 of a credit note is for: without it and without BT-9, BR-CO-25 is fatal."""
+    data = dataclasses.replace(credit_note(), preceding_number="", preceding_date=None)
+    xml = facturx.cii_xml(data)
+    assert xpath(xml, "//ram:SpecifiedTradePaymentTerms") == []
+    assert "BR-CO-25" in facturx.validate(xml).fatal_rules  # checked by us: the Factur-X Schematron omits it
+    paid = dataclasses.replace(worked_example(), due_date=None, payment_terms="", amount_due=Decimal("0.00"))
+    assert "BR-CO-25" not in facturx.validate(facturx.cii_xml(paid)).fatal_rules  # nothing due: nothing to say
+    assert facturx.credit_note_terms("FA-2026-000123", None) == (
+        "Avoir à déduire du règlement de la facture FA-2026-000123, ou à rembourser."
+    )
+    assert facturx.credit_note_terms("", None) == ""
 
 
 def test_credit_note_without_the_invoice_it_corrects_is_fatal():
