@@ -7,6 +7,7 @@ approved e-invoicing platform collects: ``GET /invoices?status=issued&issued_sin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +21,7 @@ from ninja.responses import Status
 from pacte.billing import domain, runs, selectors, services
 from pacte.billing.models import BillingRun, Invoice
 from pacte.billing.permissions import can_bill, can_read_invoices
-from pacte.billing.schemas import CreditNoteIn, InvoiceDetailOut, InvoiceOut, RunIn, RunOut
+from pacte.billing.schemas import CreditNoteIn, InvoiceDetailOut, InvoiceOut, InvoiceSentOut, RunIn, RunOut
 from pacte.core.api import CURSOR, ERRORS, LIMIT, WRITE_ERRORS, Page, paginate, request_actor
 from pacte.tenancy.models import Client
 from pacte.tenancy.permissions import require
@@ -156,6 +157,25 @@ def invoice_issue(request: HttpRequest, invoice_id: int) -> dict[str, Any]:
     if not invoice.is_issued:
         services.invoices_issue(actor=actor, provider=actor.provider, invoice_ids=[invoice.pk])
     return invoice_out(selectors.invoice_get(actor=actor, pk=invoice_id))
+
+
+@router.post(
+    "/invoices/{invoice_id}/send",
+    response={201: InvoiceSentOut, **WRITE_ERRORS},
+    summary="E-mail an issued invoice or credit note to the client, again (admins and managers)",
+    description="A new copy, its PDF (Factur-X) attached, to the client's billing contacts (else its managers, "
+    "else its contacts with an e-mail address), in the invoice's conversation. 409 for a draft, or a client "
+    "without any address. The e-mail sent on issue needs no call: the worker sends it once the PDF is made.",
+)
+def invoice_send(request: HttpRequest, invoice_id: int) -> Status[dict[str, Any]]:
+    from pacte.billing.sending import invoice_send as send
+
+    actor = request_actor(request)
+    invoice = selectors.invoice_get(actor=actor, pk=invoice_id)
+    require(can_bill(actor))
+    send(actor=actor, invoice=invoice)
+    last = selectors.invoice_sendings(invoice)[-1]
+    return Status(201, dataclasses.asdict(last))
 
 
 @router.post(

@@ -16,7 +16,10 @@ back-dated, so months are issued in order):
   replayed for each day since the first due date, as the worker would have run it (each step once per
   invoice), so the oldest invoices have had their friendly, then firm reminder, and a formal notice once
   30 days late;
-- a credit note gives 50 € back on the latest invoice (a commercial gesture).
+- a credit note gives 50 € back on the latest invoice (a commercial gesture);
+- every issued invoice and credit note is e-mailed to its client with its PDF, as the render job does
+  (queued: the demo's worker writes them under var/mail/, never to a real address); the Metz client's
+  accountant is its *billing contact*, so its invoices go to her, the others' to their managers.
 
 Every demo invoice passes the Factur-X validation (it is issued through the same service), and its
 PDF/A-3 is rendered here, so the pages and ``pacte invoice pdf`` have it at once. Does nothing twice.
@@ -32,6 +35,7 @@ from django.utils import timezone
 from pacte.billing import runs
 from pacte.billing.models import Invoice, InvoiceKind, InvoiceStatus, LineKind, Reminder
 from pacte.billing.rendering import invoice_render_once
+from pacte.billing.sending import invoice_send_on_issue
 from pacte.contracts.dates import add_months
 from pacte.contracts.models import Contract
 from pacte.tenancy.models import Membership, Provider, Role
@@ -166,6 +170,7 @@ def demo_billing(provider: Provider, *, today: datetime.date | None = None) -> l
     if manager is None:
         return []
     _accept_due_milestones(manager, provider, today)
+    _billing_contact(manager, provider)
     months = _months_before(today, MONTHS)
     _record_demo_tasks(manager, provider, months[-1])
     for first in months:
@@ -204,8 +209,40 @@ def demo_billing(provider: Provider, *, today: datetime.date | None = None) -> l
                 reason="Geste commercial : indisponibilité de la messagerie du 3 au 4",
             )
             invoices_issue(actor=manager, provider=provider, invoice_ids=[note.pk], render=False)
-    _replay_reminders(provider, today)
     created = list(Invoice.objects.filter(provider=provider, status=InvoiceStatus.ISSUED).order_by("kind", "sequence"))
-    for invoice in created:
+    for invoice in created:  # what the render job does: the PDF, then the e-mail to the client
         invoice_render_once(invoice.pk)
+        invoice_send_on_issue(invoice.pk)
+        _date_invoice_mail(invoice)
+    _replay_reminders(provider, today)  # after the invoices' e-mails: each reminder answers its invoice's
     return [invoice for invoice in created if invoice.kind in (InvoiceKind.INVOICE, InvoiceKind.CREDIT_NOTE)]
+
+
+#: The demo's billing contact: the Metz client's accounts department gets its invoices, not its manager.
+BILLING_CONTACT = {
+    "first_name": "Nathalie",
+    "last_name": "Roth",
+    "email": "comptabilite@mosellane-meca.test",
+    "job_title": "Comptable",
+}
+
+
+def _billing_contact(manager: Membership, provider: Provider) -> None:
+    """The Metz client's accountant, marked « Contact facturation » (its invoices go to her)."""
+    from pacte.tenancy.models import Client, Contact
+    from pacte.tenancy.services import contact_create
+
+    client = Client.objects.filter(provider=provider, siren="798765434").first()
+    if client is None or Contact.objects.filter(client=client, billing_contact=True).exists():
+        return
+    contact_create(actor=manager, client=client, billing_contact=True, **BILLING_CONTACT)
+
+
+def _date_invoice_mail(invoice: Invoice) -> None:
+    """Date the invoice's e-mail as the worker would have queued it: at 08:00 on its issue date."""
+    from pacte.billing.sending import invoice_messages
+
+    if invoice.issue_date is None:
+        return
+    queued = timezone.make_aware(datetime.datetime.combine(invoice.issue_date, datetime.time(8, 0)))
+    invoice_messages(invoice).update(created_at=min(queued, timezone.now()))

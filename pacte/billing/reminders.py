@@ -16,9 +16,15 @@ in a savepoint, and a concurrent run that loses the race gets an ``IntegrityErro
 nothing; the e-mail is queued in the same transaction with the idempotency key
 ``billing-reminder:<invoice>:<step>``, so it is sent once, or not at all if the transaction rolls back.
 
-Recipients: the client's managers with an active account and an e-mail, else the client's contacts
-(not archived) with an e-mail; each reads it in their language (French by default). A client with no
-address gets nothing, and no step is recorded: the step is sent once an address exists.
+Recipients (``billing_recipients``, also those of the invoices e-mailed when issued, ``billing.sending``),
+the first of these that has an address:
+
+1. the client's *billing contacts* (``Contact.billing_contact``, not archived, with an e-mail);
+2. else its managers with an active account and an e-mail;
+3. else its contacts (not archived) with an e-mail.
+
+Each reads it in their language (French by default). A client with no address gets nothing, and no
+step is recorded: the step is sent once an address exists.
 """
 
 from __future__ import annotations
@@ -66,8 +72,19 @@ def step_due(days_late: int, sent: set[int]) -> Step | None:
 
 
 def billing_recipients(client: Client) -> list[Recipient]:
-    """The client's managers' e-mails, else its contacts' (one recipient per address)."""
+    """Who receives the client's invoices and reminders (one recipient per address, in this order):
+    its billing contacts; else its managers; else its contacts with an e-mail (see the module's docstring)."""
+    contacts = (
+        Contact.objects.filter(client_id=client.pk, archived_at__isnull=True)
+        .exclude(email="")
+        .select_related("user")
+        .order_by("id")
+    )
     found: dict[str, Recipient] = {}
+    for contact in contacts.filter(billing_contact=True):
+        found.setdefault(contact.email.lower(), recipient_for_contact(contact))
+    if found:
+        return list(found.values())
     managers = (
         Membership.objects.filter(client_id=client.pk, role=Role.CLIENT_MANAGER, is_active=True, user__is_active=True)
         .exclude(user__email="")
@@ -77,12 +94,6 @@ def billing_recipients(client: Client) -> list[Recipient]:
     for member in managers:
         found.setdefault(member.user.email.lower(), recipient_for_user(member.user))
     if not found:
-        contacts = (
-            Contact.objects.filter(client_id=client.pk, archived_at__isnull=True)
-            .exclude(email="")
-            .select_related("user")
-            .order_by("id")
-        )
         for contact in contacts:
             found.setdefault(contact.email.lower(), recipient_for_contact(contact))
     return list(found.values())

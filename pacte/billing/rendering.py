@@ -3,7 +3,8 @@
 ``invoice_render_once`` is what the ``billing.invoice_render`` job runs: it holds the invoice's row
 lock while it renders, so two workers (or a worker and a download) never make two documents; a
 second call finds the document and returns. The PDF is sealed with the provider's certificate when
-one is configured (the seal proves the provider issued it; the invoice is valid without it).
+one is configured (the seal proves the provider issued it; the invoice is valid without it). The job
+then e-mails the PDF to the client (``billing.sending``); rendering alone sends nothing.
 """
 
 from __future__ import annotations

@@ -79,3 +79,13 @@ class CreditNoteIn(InputSchema):
     lines: dict[str, Decimal] | None = Field(
         None, description="Invoice line id → amount excl. VAT to credit; omit to credit the whole invoice."
     )
+
+
+class InvoiceSentOut(Schema):
+    """One copy of an invoice e-mailed to the client."""
+
+    number: int = Field(..., description="1 for the first e-mail (sent on issue), then 2, 3… for each sent again.")
+    queued_at: datetime.datetime
+    sent_at: datetime.datetime | None
+    recipients: list[str]
+    mail_status: str = Field(..., description="queued, sending, sent or failed.")

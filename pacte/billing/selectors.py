@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from typing import Any
 
 from django.db.models import QuerySet, Sum
 from django.http import Http404
@@ -159,6 +162,14 @@ def invoice_balances(invoices: list[Invoice]) -> dict[int, Balance]:
     }
 
 
+def readable_address(address: str) -> str:
+    """An address as stored for the SMTP header (``=?utf-8?b?…?= <a@b.fr>``), with its name decoded for a page."""
+    try:
+        return str(make_header(decode_header(address)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError):
+        return address
+
+
 @dataclass(frozen=True)
 class ReminderSent:
     """A payment reminder step sent for an invoice, with the addresses its e-mail went to."""
@@ -188,7 +199,7 @@ def invoice_reminders(invoice: Invoice) -> list[ReminderSent]:
     messages = OutboundMessage.objects.filter(provider_id=invoice.provider_id, key__in=list(keys)).order_by("id")
     for key, to, status in messages.values_list("key", "to", "status"):
         step = keys[key]
-        recipients.setdefault(step, []).extend(str(address) for address in to or [])
+        recipients.setdefault(step, []).extend(readable_address(str(address)) for address in to or [])
         statuses.setdefault(step, set()).add(status)
     order = (MessageStatus.FAILED, MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
     return [
@@ -201,4 +212,44 @@ def invoice_reminders(invoice: Invoice) -> list[ReminderSent]:
             mail_status=next((status for status in order if status in statuses.get(reminder.step, set())), ""),
         )
         for reminder in steps
+    ]
+
+
+@dataclass(frozen=True)
+class InvoiceSent:
+    """One copy of an invoice e-mailed to the client: when it was queued, to whom, its delivery state."""
+
+    number: int
+    queued_at: datetime.datetime
+    sent_at: datetime.datetime | None
+    recipients: tuple[str, ...]
+    mail_status: str  # queued, sending, sent, failed (the worst of its languages' messages)
+
+
+def invoice_sendings(invoice: Invoice) -> list[InvoiceSent]:
+    """The copies of ``invoice`` e-mailed to the client, oldest first (one query).
+
+    ``sending`` keys them ``billing-invoice:<invoice>`` (on issue, or the first by hand) and
+    ``billing-invoice:<invoice>:<n>`` (sent again); each copy is one message per language."""
+    from pacte.billing.sending import invoice_messages
+    from pacte.mail.models import MessageStatus
+
+    copies: dict[str, dict[str, Any]] = {}
+    rows = invoice_messages(invoice).order_by("created_at", "id")
+    for key, to, status, created_at, sent_at in rows.values_list("key", "to", "status", "created_at", "sent_at"):
+        copy = copies.setdefault(key, {"queued_at": created_at, "sent_at": sent_at, "to": [], "statuses": set()})
+        copy["to"].extend(readable_address(str(address)) for address in to or [])
+        copy["statuses"].add(status)
+        if sent_at is not None and (copy["sent_at"] is None or sent_at > copy["sent_at"]):
+            copy["sent_at"] = sent_at
+    order = (MessageStatus.FAILED, MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT)
+    return [
+        InvoiceSent(
+            number=number,
+            queued_at=copy["queued_at"],
+            sent_at=copy["sent_at"] if MessageStatus.SENT in copy["statuses"] else None,
+            recipients=tuple(dict.fromkeys(copy["to"])),
+            mail_status=next((status for status in order if status in copy["statuses"]), ""),
+        )
+        for number, copy in enumerate(copies.values(), start=1)
     ]

@@ -1,4 +1,4 @@
-"""Billing's jobs (autodiscovered): rendering issued invoices, payment reminders."""
+"""Billing's jobs (autodiscovered): rendering and e-mailing issued invoices, payment reminders."""
 
 from __future__ import annotations
 
@@ -9,10 +9,20 @@ from pacte.billing import reminder_jobs  # noqa: F401  (registers the nightly pa
 
 @task()
 def invoice_render(invoice_id: int) -> str:
-    """Render and store the PDF/A-3 (Factur-X) of an issued invoice, once; returns the document's SHA-256."""
-    from pacte.billing.rendering import invoice_render_once
+    """Render and store the PDF/A-3 (Factur-X) of an issued invoice, once, then e-mail it to the client, once;
+    returns the document's SHA-256.
 
-    return invoice_render_once(invoice_id)
+    The e-mail is queued right after the render commits, with an idempotency key
+    (``sending.invoice_send_on_issue``): a job run again finds the document and the message, and sends nothing.
+    A PDF rendered earlier by a download is still sent here; one rendered outside the job (the command
+    line, an export) is not.
+    """
+    from pacte.billing.rendering import invoice_render_once
+    from pacte.billing.sending import invoice_send_on_issue
+
+    sha256 = invoice_render_once(invoice_id)
+    invoice_send_on_issue(invoice_id)
+    return sha256
 
 
 @task()

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern] = [
     path("invoices/<int:pk>/delete/", views.InvoiceDeleteView.as_view(), name="invoice_delete"),
     path("invoices/<int:pk>/pdf/", views.InvoicePdfView.as_view(), name="invoice_pdf"),
     path("invoices/<int:pk>/xml/", views.InvoiceXmlView.as_view(), name="invoice_xml"),
+    path("invoices/<int:pk>/send/", views.InvoiceSendView.as_view(), name="invoice_send"),
     path("invoices/<int:pk>/credit-note/", views.CreditNoteCreateView.as_view(), name="credit_note_create"),
     *urls_payments.urlpatterns,
     *urls_credits.urlpatterns,

@@ -21,6 +21,7 @@ from pacte.billing import domain, payments, runs, selectors, services
 from pacte.billing.forms import CreditNoteForm, RunForm, month_choices
 from pacte.billing.models import BillingRun, Invoice, InvoiceKind, InvoiceStatus, RunStatus
 from pacte.billing.permissions import can_bill
+from pacte.core.errors import ConflictError
 from pacte.core.views import ActorRequiredMixin
 from pacte.documents.models import Document
 from pacte.interventions.views_sign import stored_pdf_response
@@ -214,7 +215,33 @@ class InvoiceDetailView(BillingPage):
                 for reminder in (selectors.invoice_reminders(invoice) if invoice.is_issued else [])
             ],
         }
+        if invoice.is_issued:
+            from pacte.billing.reminders import billing_recipients
+
+            context["sendings"] = selectors.invoice_sendings(invoice)
+            recipients = billing_recipients(invoice.client)
+            context["send_recipients"] = [selectors.readable_address(recipient.address) for recipient in recipients]
         return render(request, "billing/invoice_detail.html", context)
+
+
+class InvoiceSendView(BillingPage):
+    """Send an issued invoice or credit note to the client (again): a new copy, with its PDF."""
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.check()
+        invoice = selectors.invoice_get(actor=self.actor, pk=pk)
+        from pacte.billing.sending import invoice_send
+
+        try:
+            sent = invoice_send(actor=self.actor, invoice=invoice)
+        except ConflictError as error:
+            messages.error(request, error.message)
+        else:
+            addresses = ", ".join(address for message in sent for address in message.to)
+            messages.success(
+                request, _("E-mail queued for %(addresses)s, the PDF attached.") % {"addresses": addresses}
+            )
+        return redirect("billing:invoice_detail", pk=invoice.pk)
 
 
 class InvoiceIssueView(BillingPage):

@@ -171,13 +171,15 @@ class LegalIdentity(Protocol):
 
 class ProviderIdentity(LegalIdentity, Protocol):
     """The provider's whole invoicing identity, in form order: its legal mentions, how to pay it, its
-    numbering prefixes. The one declaration of these fields: the form, the service and the API's
-    ``ProviderOut`` take their names (and the API its types) from here."""
+    numbering prefixes, whether its invoices are e-mailed when issued. The one declaration of these
+    fields: the form, the service and the API's ``ProviderOut`` take their names (and the API its types)
+    from here."""
 
     bic: str
     late_penalty_text: str
     invoice_prefix: str
     credit_note_prefix: str
+    invoice_email_on_issue: bool
 
 
 #: The fields a provider's managers edit on the company page (and ``PATCH /provider``), in form order.

@@ -63,7 +63,8 @@ class SiteForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["first_name", "last_name", "email", "phone", "job_title", "site"]
+        fields = ["first_name", "last_name", "email", "phone", "job_title", "site", "billing_contact"]
+        labels = {"billing_contact": _("Billing contact")}
 
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

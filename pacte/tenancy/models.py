@@ -162,6 +162,14 @@ class Provider(LegalIdentityMixin, ArchivableModel):
         validators=[validate_number_prefix],
         help_text=PREFIX_HELP,
     )
+    invoice_email_on_issue = models.BooleanField(
+        _("send invoices by e-mail when they are issued"),
+        default=True,
+        help_text=_(
+            "Each issued invoice or credit note is e-mailed with its PDF (Factur-X) to the client's billing "
+            "contacts, else its managers, else its contacts with an e-mail address."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -286,7 +294,11 @@ class Site(ArchivableModel):
 
 
 class Contact(ArchivableModel):
-    """A person at the client: requester of tickets, signer of sheets, recipient of reports."""
+    """A person at the client: requester of tickets, signer of sheets, recipient of reports.
+
+    A *billing contact* receives the client's invoices, credit notes and payment reminders
+    (``billing.reminders.billing_recipients``).
+    """
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="contacts")
@@ -296,6 +308,11 @@ class Contact(ArchivableModel):
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    billing_contact = models.BooleanField(
+        _("billing contact"),
+        default=False,
+        help_text=_("Receives the invoices, credit notes and payment reminders by e-mail."),
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="contacts"
     )

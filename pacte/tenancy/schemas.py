@@ -110,6 +110,9 @@ class ContactOut(Schema):
     email: str
     phone: str
     job_title: str
+    billing_contact: bool = Field(
+        ..., description="Receives the client's invoices, credit notes and payment reminders by e-mail."
+    )
     archived_at: datetime | None
 
 
@@ -121,6 +124,7 @@ class ContactIn(InputSchema):
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=30)
     job_title: str = Field("", max_length=100)
+    billing_contact: bool = False
 
 
 class ContactPatch(InputSchema):
@@ -130,6 +134,7 @@ class ContactPatch(InputSchema):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=30)
     job_title: str | None = Field(None, max_length=100)
+    billing_contact: bool | None = None
 
 
 class MembershipOut(Schema):
@@ -197,3 +202,4 @@ class ProviderPatch(InputSchema):
     late_penalty_text: str | None = Field(None, max_length=2000)
     invoice_prefix: str | None = Field(None, min_length=1, max_length=12)
     credit_note_prefix: str | None = Field(None, min_length=1, max_length=12)
+    invoice_email_on_issue: bool | None = None

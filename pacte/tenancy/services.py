@@ -45,7 +45,7 @@ CLIENT_FIELDS = (
     "notes",
 )
 SITE_FIELDS = ("name", "address", "postal_code", "city", "country", "time_zone", "holiday_subdivision")
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "site")
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "site", "billing_contact")
 IDENTIFIER_FIELDS = ("siren", "siret", "vat_number")
 
 

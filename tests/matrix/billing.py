@@ -72,6 +72,17 @@ PAGES: dict[str, PageSpec] = {
     ),
     "billing:invoice_pdf": PageSpec(kwargs=INVOICE, get=Call(provider_page(**BILLERS)), post=NOT_A_FORM),
     "billing:invoice_xml": PageSpec(kwargs=INVOICE, get=Call(provider_page(**BILLERS)), post=NOT_A_FORM),
+    # Sent again to the client's manager: a new copy queued, one audit event, back to the invoice.
+    "billing:invoice_send": PageSpec(
+        kwargs=INVOICE,
+        get=NOT_A_FORM,
+        post=Call(
+            provider_page(
+                managers=Redirect("billing:invoice_detail", ("billing_invoice",)), technician=403, other_admin=404
+            ),
+            audits=1,
+        ),
+    ),
     # No reason: the form again with the error, nothing saved.
     "billing:credit_note_create": PageSpec(
         kwargs=INVOICE,
@@ -106,6 +117,10 @@ API: dict[str, ApiSpec] = {
     # Issuing an issued invoice returns it unchanged.
     "POST /api/v1/invoices/{invoice_id}/issue": ApiSpec(
         api_call(**{**INVOICE_READ, "client_manager": 403}, audits=0), API_INVOICE
+    ),
+    # A new copy e-mailed to the client's manager (201, one audit event); the client's manager may not (403).
+    "POST /api/v1/invoices/{invoice_id}/send": ApiSpec(
+        api_call(**{**INVOICE_READ, "managers": 201, "client_manager": 403}, audits=1), API_INVOICE
     ),
     "POST /api/v1/invoices/{invoice_id}/credit-notes": ApiSpec(
         api_call(
