@@ -113,7 +113,7 @@ def test_a_credit_notes_pdf_keeps_the_legal_mentions_and_never_a_date_to_pay_by(
     assert "au plus tard" not in text and "Échéance" not in text and "IBAN" not in text
     assert "à déduire du règlement de la facture FA-2026-000001" in text
     # The mentions required on any invoice document stay (harmless on a credit note).
-    assert "Pas d'escompte pour paiement anticipé." in text
+    assert "Pas d’escompte pour paiement anticipé." in text
     assert "pénalités au taux annuel de 12,15 %" in text and "40 €" in text
 
 
