@@ -87,6 +87,22 @@ def _assert_the_billing_story(provider):
     assert {row.invoice.billing_period for row in overdue} >= {months[0]}
     reminded = Reminder.objects.filter(invoice__provider=provider)
     assert reminded.exists() and {row.invoice_id for row in reminded} <= {row.invoice.pk for row in overdue}
+    # Every issued invoice and credit note was e-mailed once to its client, its stored PDF attached; the
+    # Metz client's goes to its billing contact, and the reminders follow in the invoice's thread.
+    from pacte.mail.models import OutboundMessage
+
+    documents = Invoice.objects.filter(provider=provider, status=InvoiceStatus.ISSUED).select_related("document")
+    for document in documents:
+        mailed = OutboundMessage.objects.filter(key=f"billing-invoice:{document.pk}")
+        assert mailed.count() == 1, document.number
+        message = mailed.get()
+        attachment = message.attachments.get()
+        assert document.number in message.subject and attachment.filename.endswith(".pdf")
+        assert document.document is not None and attachment.sha256 == document.document.sha256
+        if document.client.name.startswith("Mosellane"):
+            assert any("comptabilite@" in address for address in message.to)
+    reminded_mail = OutboundMessage.objects.filter(key__startswith="billing-reminder:")
+    assert reminded_mail.exists() and all(row.thread.startswith("invoice:") for row in reminded_mail)
     # Each step dated the day the nightly job sent it: after the due date, the steps on different days.
     for row in reminded.select_related("invoice"):
         assert row.invoice.due_date < timezone.localtime(row.sent_at).date() <= today
