@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pacte.billing import domain
 from pacte.billing.models import Invoice
+from pacte.contracts.dates import add_months
 from pacte.tenancy.models import Client, Membership
 
 #: How many months before the current one a month choice offers (a month outside is kept when chosen).
@@ -41,10 +42,7 @@ def month_choices(
     """``(YYYY-MM, « novembre 2026 »)`` from the current month back ``back`` months, newest first; a valid
     ``selected`` month outside that range is added, so a chosen month always shows as chosen."""
     first = (today or timezone.localdate()).replace(day=1)
-    months = set()
-    for index in range(back + 1):
-        year, month = divmod(first.year * 12 + first.month - 1 - index, 12)
-        months.add(datetime.date(year, month + 1, 1))
+    months = {add_months(first, -index) for index in range(back + 1)}
     chosen = month_or_none(selected)
     if chosen is not None:
         months.add(chosen)

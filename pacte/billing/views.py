@@ -237,7 +237,9 @@ class InvoiceSendView(BillingPage):
         except ConflictError as error:
             messages.error(request, error.message)
         else:
-            addresses = ", ".join(address for message in sent for address in message.to)
+            addresses = ", ".join(
+                selectors.readable_address(str(address)) for message in sent for address in message.to
+            )
             messages.success(
                 request, _("E-mail queued for %(addresses)s, the PDF attached.") % {"addresses": addresses}
             )

@@ -139,6 +139,17 @@ def test_sent_again_by_hand_a_new_copy_each_time_audited(billing_tenant, login, 
     assert page.count('data-mail-status="sent"') == 3 and 'data-testid="sending-3"' in page
 
 
+def test_the_confirmation_names_an_accented_recipient_as_written(billing_tenant, login):
+    """The queued header is RFC 2047-encoded (« =?utf-8?q?… »): the message shown to the user is not."""
+    tenant = billing_tenant
+    user = tenant.client_manager.user
+    type(user).objects.filter(pk=user.pk).update(full_name="Hélène Bérégovoy")
+    invoice = rendered(tenant)
+    response = login(tenant.manager).post(reverse("billing:invoice_send", args=[invoice.pk]), follow=True)
+    page = response.content.decode()
+    assert f"Hélène Bérégovoy &lt;{user.email}&gt;" in page and "=?utf-8?" not in page
+
+
 def sending_rows(invoice: Invoice):
     from pacte.billing.selectors import invoice_sendings
 
@@ -219,7 +230,8 @@ def test_the_invoice_page_shows_the_sending_and_caps_its_queries(billing_tenant,
     assert 'data-testid="sending-1"' in page and 'data-testid="sending-2"' in page
     assert page.count('data-mail-status="queued"') == 2
     address = f"Hélène Martin &lt;{tenant.client_manager.user.email}&gt;"  # decoded for the page
-    assert page.count(address) == 3  # two copies, and where the next one goes
+    assert page.count(address) == 4  # the confirmation of the copy sent, two copies, where the next one goes
+    assert "=?utf-8?" not in page
     assert 'id="send-invoice"' in page and "Send again" in page
 
 
